@@ -1,0 +1,182 @@
+// The metadata store: users, tokens, repositories, branches, changesets, tree nodes,
+// contents and the audit log, behind an interface that knows no SQL and no libpqxx.
+//
+// Core code runs every mutation inside MetadataStore::RunInTransaction and calls the
+// MetadataTxn methods it needs; the Postgres implementation lives in store/postgres/.
+// Requires: abseil. Used by: server/core.
+//
+// Error codes, with one meaning each across every method:
+//   NOT_FOUND            the named row does not exist
+//   ALREADY_EXISTS       a unique name or key is taken
+//   FAILED_PRECONDITION  a compare-and-swap lost (branch head moved)
+//   ABORTED              serialization failure or deadlock; RunInTransaction retries these
+//   UNAVAILABLE          the database cannot be reached
+//   DATA_LOSS            a stored value is corrupt
+//   INTERNAL             anything else from the database
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace mlvc::server::store {
+
+struct UserRecord {
+  int64_t id = 0;
+  std::string name;
+  bool is_admin = false;
+};
+
+struct RepositoryRecord {
+  int64_t id = 0;
+  std::string name;
+  std::string created_by;  // user name
+  int64_t created_at_micros = 0;
+};
+
+struct BranchRecord {
+  std::string name;
+  int64_t head = 0;
+};
+
+enum class PathAction { kAdd, kModify, kDelete };
+
+struct ChangedPathRecord {
+  std::string path;
+  PathAction action = PathAction::kAdd;
+  std::string content_id;  // empty for kDelete
+};
+
+struct ChangesetRecord {
+  int64_t number = 0;
+  std::optional<int64_t> parent;
+  std::optional<int64_t> merge_parent;
+  std::string root_tree;
+  int64_t author_id = 0;
+  std::string author_name;      // filled on reads
+  int64_t created_at_micros = 0;  // filled on reads (the database clock)
+  std::string message;
+  std::string submit_id;        // empty when none
+};
+
+struct TreeNodeRecord {
+  std::string hash;
+  std::string encoded;
+};
+
+struct AuditRecord {
+  std::optional<int64_t> user_id;
+  std::string action;  // e.g. "repository.create", "submit", "user.create"
+  std::optional<int64_t> repo_id;
+  std::string target;  // what was acted on, free text
+  std::string client_addr;
+  std::string result;  // "ok" or the error
+};
+
+// One open transaction. Not thread-safe; used by one thread for the duration of the body
+// passed to RunInTransaction, never kept beyond it.
+class MetadataTxn {
+ public:
+  virtual ~MetadataTxn() = default;
+
+  // --- users and tokens ---
+  // ALREADY_EXISTS when the name is taken.
+  virtual absl::StatusOr<UserRecord> CreateUser(const std::string& name, bool is_admin) = 0;
+  // NOT_FOUND for an unknown user name.
+  virtual absl::StatusOr<UserRecord> GetUserByName(const std::string& name) = 0;
+  // Stores the SHA-256 hex of a token for a user.
+  virtual absl::Status AddToken(int64_t user_id, const std::string& token_hash,
+                                const std::string& label) = 0;
+  // The user owning an unrevoked, unexpired token whose hash is `token_hash`, of a user
+  // that is not disabled; records last use. NOT_FOUND otherwise.
+  virtual absl::StatusOr<UserRecord> FindUserByTokenHash(const std::string& token_hash) = 0;
+
+  // --- repositories and branches ---
+  // ALREADY_EXISTS when the name is taken.
+  virtual absl::StatusOr<RepositoryRecord> CreateRepository(const std::string& name,
+                                                            int64_t created_by) = 0;
+  // NOT_FOUND when unknown.
+  virtual absl::StatusOr<RepositoryRecord> GetRepository(const std::string& name) = 0;
+  // Sorted by name.
+  virtual absl::StatusOr<std::vector<RepositoryRecord>> ListRepositories() = 0;
+  // ALREADY_EXISTS when the branch exists.
+  virtual absl::Status CreateBranch(int64_t repo_id, const std::string& name, int64_t head) = 0;
+  // NOT_FOUND when unknown. With `for_update`, the row stays locked until the transaction
+  // ends, serializing every submit to that branch.
+  virtual absl::StatusOr<BranchRecord> GetBranch(int64_t repo_id, const std::string& name,
+                                                 bool for_update) = 0;
+  // Sorted by name.
+  virtual absl::StatusOr<std::vector<BranchRecord>> ListBranches(int64_t repo_id) = 0;
+  // Moves a branch head from `expected_head` to `new_head`. NOT_FOUND for an unknown
+  // branch, FAILED_PRECONDITION when the head is not `expected_head`.
+  virtual absl::Status MoveBranchHead(int64_t repo_id, const std::string& name,
+                                      int64_t expected_head, int64_t new_head) = 0;
+
+  // --- changesets ---
+  // Takes the repository's next changeset number (0 for the first), locking the repository's
+  // counter until the transaction ends so numbers stay contiguous. NOT_FOUND for an unknown id.
+  virtual absl::StatusOr<int64_t> AllocateChangesetNumber(int64_t repo_id) = 0;
+  // Inserts a changeset and its changed paths. ALREADY_EXISTS when the number or submit id
+  // is taken.
+  virtual absl::Status InsertChangeset(int64_t repo_id, const ChangesetRecord& changeset,
+                                       const std::vector<ChangedPathRecord>& paths) = 0;
+  // NOT_FOUND when unknown.
+  virtual absl::StatusOr<ChangesetRecord> GetChangeset(int64_t repo_id, int64_t number) = 0;
+  // The changeset submitted with this id, if any.
+  virtual absl::StatusOr<std::optional<ChangesetRecord>> FindChangesetBySubmitId(
+      int64_t repo_id, const std::string& submit_id) = 0;
+  // Changesets on the first-parent chain from `head` (inclusive), newest first, at most
+  // `limit`. With a non-empty `path`, only those that changed `path` or something under it.
+  virtual absl::StatusOr<std::vector<ChangesetRecord>> ListHistory(int64_t repo_id,
+                                                                   int64_t head,
+                                                                   const std::string& path,
+                                                                   int limit) = 0;
+  // The paths a changeset changed, sorted by path.
+  virtual absl::StatusOr<std::vector<ChangedPathRecord>> GetChangedPaths(int64_t repo_id,
+                                                                        int64_t number) = 0;
+  // The newest changeset on the first-parent chain from `head` that changed exactly `path`,
+  // if any.
+  virtual absl::StatusOr<std::optional<int64_t>> LastChangeOf(int64_t repo_id, int64_t head,
+                                                               const std::string& path) = 0;
+
+  // --- tree nodes (content-addressed, shared by every repository) ---
+  // NOT_FOUND when unknown.
+  virtual absl::StatusOr<std::string> GetTreeNode(const std::string& hash) = 0;
+  // Inserts nodes; nodes already present are left as they are.
+  virtual absl::Status PutTreeNodes(const std::vector<TreeNodeRecord>& nodes) = 0;
+
+  // --- contents ---
+  // The ids among `content_ids` that have no verified content, in input order.
+  virtual absl::StatusOr<std::vector<std::string>> FindMissingContents(
+      const std::vector<std::string>& content_ids) = 0;
+  // Records verified content; a content already recorded is left as it is.
+  virtual absl::Status PutContent(const std::string& content_id, uint64_t size) = 0;
+  // The size of recorded content, or nullopt when not recorded.
+  virtual absl::StatusOr<std::optional<uint64_t>> GetContentSize(
+      const std::string& content_id) = 0;
+
+  // --- audit ---
+  virtual absl::Status AppendAudit(const AuditRecord& record) = 0;
+};
+
+// Thread-safe: any number of threads may run transactions at once (each takes its own
+// connection from a pool).
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  using TxnBody = std::function<absl::Status(MetadataTxn&)>;
+
+  // Runs `body` in one transaction: commits when it returns OK, rolls back otherwise and
+  // returns its status. A serialization failure or deadlock (ABORTED) re-runs the whole body,
+  // a few times, before ABORTED is returned; the body must therefore have no effects outside
+  // the transaction that a re-run would repeat wrongly.
+  virtual absl::Status RunInTransaction(const TxnBody& body) = 0;
+};
+
+}  // namespace mlvc::server::store
