@@ -1,0 +1,122 @@
+// Internals of PostgresMetadataStore shared by its .cc files (one per aggregate): the
+// MetadataTxn over a pqxx::work, exception-to-Status mapping, and helpers for parameters.
+// Only server/store/postgres includes this.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "server/store/metadata_store.h"
+
+namespace mlvc::server::store::internal {
+
+// What a caught exception said about the connection and the transaction.
+struct ErrorFlags {
+  bool retryable = false;  // serialization failure or deadlock: the whole body may re-run
+  bool broken = false;     // the connection is gone: do not return it to the pool
+  // The first statement that failed. Postgres then refuses every later statement of the
+  // transaction and turns COMMIT into a rollback, so the body's result cannot be OK.
+  absl::Status first_error;
+};
+
+// Maps the exception being handled (call only inside a catch block) to a Status:
+// serialization_failure, deadlock_detected -> ABORTED; unique_violation -> ALREADY_EXISTS;
+// foreign_key_violation -> NOT_FOUND; check_violation, data_exception -> INVALID_ARGUMENT;
+// broken_connection -> UNAVAILABLE; anything else -> INTERNAL. Records flags in `flags`.
+absl::Status CurrentExceptionToStatus(std::string_view what_doing, ErrorFlags* flags);
+
+// Runs `fn` (returning absl::Status or absl::StatusOr<T>), turning any exception into a
+// Status via CurrentExceptionToStatus.
+template <typename Fn>
+auto Guard(std::string_view what_doing, ErrorFlags* flags, Fn&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (...) {
+    return CurrentExceptionToStatus(what_doing, flags);
+  }
+}
+
+// A Postgres array literal ('{"a","b",NULL}') for a text[] parameter; elements are quoted
+// and escaped so any text is safe. nullopt elements become NULL.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
+std::string TextArrayLiteral(const std::vector<std::optional<std::string>>& values);
+
+// Lowercase hex of bytes, for bytea values passed through decode($n, 'hex').
+std::string HexEncode(std::string_view bytes);
+
+// Declares every named statement on a fresh connection (one function per aggregate file).
+void PrepareUserStatements(pqxx::connection& conn);
+void PrepareRepositoryStatements(pqxx::connection& conn);
+void PrepareChangesetStatements(pqxx::connection& conn);
+void PrepareTreeAndContentStatements(pqxx::connection& conn);
+void PrepareAuditStatements(pqxx::connection& conn);
+
+// The SQL of the path-filtered history query (used by ListHistory and its EXPLAIN hook).
+extern const char* const kHistoryByPathSql;
+
+// The MetadataTxn of one pqxx::work. Its methods are defined in the aggregate files.
+class PgTxn final : public MetadataTxn {
+ public:
+  PgTxn(pqxx::work& work, ErrorFlags* flags) : w_(work), flags_(flags) {}
+
+  absl::StatusOr<UserRecord> CreateUser(const std::string& name, bool is_admin) override;
+  absl::StatusOr<UserRecord> GetUserByName(const std::string& name) override;
+  absl::Status AddToken(int64_t user_id, const std::string& token_hash,
+                        const std::string& label) override;
+  absl::StatusOr<UserRecord> FindUserByTokenHash(const std::string& token_hash) override;
+
+  absl::StatusOr<RepositoryRecord> CreateRepository(const std::string& name,
+                                                    int64_t created_by) override;
+  absl::StatusOr<RepositoryRecord> GetRepository(const std::string& name) override;
+  absl::StatusOr<std::vector<RepositoryRecord>> ListRepositories() override;
+  absl::Status CreateBranch(int64_t repo_id, const std::string& name, int64_t head) override;
+  absl::StatusOr<BranchRecord> GetBranch(int64_t repo_id, const std::string& name,
+                                         bool for_update) override;
+  absl::StatusOr<std::vector<BranchRecord>> ListBranches(int64_t repo_id) override;
+  absl::Status MoveBranchHead(int64_t repo_id, const std::string& name, int64_t expected_head,
+                              int64_t new_head) override;
+
+  absl::StatusOr<int64_t> AllocateChangesetNumber(int64_t repo_id) override;
+  absl::Status InsertChangeset(int64_t repo_id, const ChangesetRecord& changeset,
+                               const std::vector<ChangedPathRecord>& paths) override;
+  absl::StatusOr<ChangesetRecord> GetChangeset(int64_t repo_id, int64_t number) override;
+  absl::StatusOr<std::optional<ChangesetRecord>> FindChangesetBySubmitId(
+      int64_t repo_id, const std::string& submit_id) override;
+  absl::StatusOr<std::vector<ChangesetRecord>> ListHistory(int64_t repo_id, int64_t head,
+                                                           const std::string& path,
+                                                           int limit) override;
+  absl::StatusOr<std::vector<ChangedPathRecord>> GetChangedPaths(int64_t repo_id,
+                                                                int64_t number) override;
+  absl::StatusOr<std::optional<int64_t>> LastChangeOf(int64_t repo_id, int64_t head,
+                                                       const std::string& path) override;
+
+  absl::StatusOr<std::string> GetTreeNode(const std::string& hash) override;
+  absl::Status PutTreeNodes(const std::vector<TreeNodeRecord>& nodes) override;
+
+  absl::StatusOr<std::vector<std::string>> FindMissingContents(
+      const std::vector<std::string>& content_ids) override;
+  absl::Status PutContent(const std::string& content_id, uint64_t size) override;
+  absl::StatusOr<std::optional<uint64_t>> GetContentSize(const std::string& content_id) override;
+
+  absl::Status AppendAudit(const AuditRecord& record) override;
+
+ private:
+  template <typename Fn>
+  auto Run(std::string_view what_doing, Fn&& fn) -> decltype(fn()) {
+    return Guard(what_doing, flags_, std::forward<Fn>(fn));
+  }
+
+  pqxx::work& w_;
+  ErrorFlags* flags_;
+};
+
+// The columns every changeset read selects (with alias c for changesets, u for users), and
+// the conversion of such a row.
+extern const char* const kChangesetColumns;
+ChangesetRecord ChangesetFromRow(const pqxx::row& row);
+
+}  // namespace mlvc::server::store::internal
