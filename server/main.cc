@@ -1,0 +1,149 @@
+// mlvcd: wiring and command line. `mlvcd migrate`, `mlvcd serve`, `mlvcd admin create-user`.
+// Every failure prints one line "mlvcd: ..." to stderr and exits non-zero.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "server/core/authenticator.h"
+#include "server/rpc/server.h"
+#include "server/store/blob/fs_blob_store.h"
+#include "server/store/postgres/migrator.h"
+#include "server/store/postgres/postgres_metadata_store.h"
+
+namespace {
+
+using mlvc::server::store::CheckSchema;
+using mlvc::server::store::FsBlobStore;
+using mlvc::server::store::Migrate;
+using mlvc::server::store::PostgresMetadataStore;
+
+// One line, even when the database's message spans several.
+int Fail(const std::string& what, const absl::Status& status) {
+  std::string message;
+  bool space = false;
+  for (char c : status.message()) {
+    if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
+      space = !message.empty();
+      continue;
+    }
+    if (space) message += ' ';
+    space = false;
+    message += c;
+  }
+  std::cerr << "mlvcd: " << what << ": " << message << std::endl;
+  return 1;
+}
+
+int RunMigrate(const std::string& db) {
+  absl::Status status = Migrate(db);
+  if (!status.ok()) return Fail("migrate failed", status);
+  std::cout << "database is up to date" << std::endl;
+  return 0;
+}
+
+int RunServe(const std::string& db, const std::string& blobs, const std::string& listen, int pool) {
+  // Block the signals before any thread starts, so only the waiting thread receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::Status schema = CheckSchema(db);
+  if (!schema.ok()) return Fail("refusing to start", schema);
+  auto store = PostgresMetadataStore::Open(db, pool);
+  if (!store.ok()) return Fail("cannot open the database", store.status());
+  std::error_code ec;
+  const std::string blob_root = std::filesystem::absolute(blobs, ec).lexically_normal().string();
+  if (ec) return Fail("bad --blobs", absl::InvalidArgumentError(ec.message()));
+  auto blob_store = FsBlobStore::Open(blob_root);
+  if (!blob_store.ok()) return Fail("cannot open the blob store", blob_store.status());
+  auto server = mlvc::server::rpc::MlvcServer::Start(listen, **store, **blob_store);
+  if (!server.ok()) return Fail("cannot start", server.status());
+
+  std::string shown = listen;
+  if (size_t colon = listen.rfind(':'); colon != std::string::npos) {
+    shown = listen.substr(0, colon + 1) + std::to_string((*server)->port());
+  }
+  std::cerr << "mlvcd listening on " << shown << std::endl;
+
+  std::thread waiter([&signals, &server] {
+    int received = 0;
+    sigwait(&signals, &received);
+    std::cerr << "mlvcd: shutting down (signal " << received << ")" << std::endl;
+    (*server)->Shutdown();
+  });
+  (*server)->Wait();
+  waiter.join();
+  return 0;
+}
+
+int RunCreateUser(const std::string& db, const std::string& name, bool admin) {
+  absl::Status schema = CheckSchema(db);
+  if (!schema.ok()) return Fail("cannot create user", schema);
+  auto store = PostgresMetadataStore::Open(db, 1);
+  if (!store.ok()) return Fail("cannot open the database", store.status());
+  mlvc::server::core::Authenticator auth(**store);
+  absl::StatusOr<std::string> token = auth.CreateUser(name, admin);
+  if (!token.ok()) return Fail("cannot create user", token.status());
+  std::cout << "created " << (admin ? "admin " : "user ") << name
+            << "; its token (shown once) is on the next line" << std::endl;
+  std::cout << *token << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mlvcd: the mlvc version-control server"};
+  app.require_subcommand(1);
+  std::string db;
+
+  CLI::App* migrate = app.add_subcommand("migrate", "Apply database migrations (idempotent)");
+  migrate->add_option("--db", db, "PostgreSQL URI, e.g. postgresql://user@host:5432/mlvc")
+      ->required();
+
+  std::string blobs;
+  std::string listen = "127.0.0.1:7070";
+  int pool = 8;
+  CLI::App* serve = app.add_subcommand("serve", "Serve gRPC until SIGINT or SIGTERM");
+  serve->add_option("--db", db, "PostgreSQL URI")->required();
+  serve->add_option("--blobs", blobs, "Folder holding content blobs (created when missing)")
+      ->required();
+  serve->add_option("--listen", listen, "Address to listen on (host:port)")->capture_default_str();
+  serve->add_option("--pool", pool, "Database connections")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+
+  CLI::App* admin = app.add_subcommand("admin", "Administration");
+  admin->require_subcommand(1);
+  std::string user_name;
+  bool is_admin = false;
+  CLI::App* create_user =
+      admin->add_subcommand("create-user", "Create a user and print its token (last line)");
+  create_user->add_option("NAME", user_name, "User name")->required();
+  create_user->add_flag("--admin", is_admin, "Make the user a server admin");
+  create_user->add_option("--db", db, "PostgreSQL URI")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*migrate) return RunMigrate(db);
+    if (*serve) return RunServe(db, blobs, listen, pool);
+    if (*create_user) return RunCreateUser(db, user_name, is_admin);
+  } catch (const std::exception& e) {
+    std::cerr << "mlvcd: " << e.what() << std::endl;
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,29 @@
+// mlvc.v1.ContentService on server/core's ContentService: streamed, verified uploads and
+// downloads in pieces of at most 1 MiB.
+// Requires: gRPC, server/core. Used by: server.cc.
+#pragma once
+
+#include "mlvc/v1/content.grpc.pb.h"
+#include "server/core/authenticator.h"
+#include "server/core/content_service.h"
+
+namespace mlvc::server::rpc {
+
+class ContentServiceImpl final : public v1::ContentService::Service {
+ public:
+  ContentServiceImpl(core::Authenticator& auth, core::ContentService& content)
+      : auth_(auth), content_(content) {}
+
+  grpc::Status FindMissing(grpc::ServerContext* context, const v1::FindMissingRequest* request,
+                           v1::FindMissingResponse* response) override;
+  grpc::Status Upload(grpc::ServerContext* context, grpc::ServerReader<v1::UploadRequest>* reader,
+                      v1::UploadResponse* response) override;
+  grpc::Status Download(grpc::ServerContext* context, const v1::DownloadRequest* request,
+                        grpc::ServerWriter<v1::DownloadResponse>* writer) override;
+
+ private:
+  core::Authenticator& auth_;
+  core::ContentService& content_;
+};
+
+}  // namespace mlvc::server::rpc

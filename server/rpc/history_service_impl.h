@@ -1,0 +1,32 @@
+// mlvc.v1.HistoryService on server/core's HistoryService.
+// Requires: gRPC, server/core. Used by: server.cc.
+#pragma once
+
+#include "mlvc/v1/history.grpc.pb.h"
+#include "server/core/authenticator.h"
+#include "server/core/history_service.h"
+
+namespace mlvc::server::rpc {
+
+class HistoryServiceImpl final : public v1::HistoryService::Service {
+ public:
+  HistoryServiceImpl(core::Authenticator& auth, core::HistoryService& history)
+      : auth_(auth), history_(history) {}
+
+  grpc::Status GetTree(grpc::ServerContext* context, const v1::GetTreeRequest* request,
+                       grpc::ServerWriter<v1::GetTreeResponse>* writer) override;
+  grpc::Status Log(grpc::ServerContext* context, const v1::LogRequest* request,
+                   v1::LogResponse* response) override;
+  grpc::Status GetChangeset(grpc::ServerContext* context, const v1::GetChangesetRequest* request,
+                            v1::GetChangesetResponse* response) override;
+  grpc::Status Diff(grpc::ServerContext* context, const v1::DiffRequest* request,
+                    v1::DiffResponse* response) override;
+  grpc::Status Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
+                      v1::SubmitResponse* response) override;
+
+ private:
+  core::Authenticator& auth_;
+  core::HistoryService& history_;
+};
+
+}  // namespace mlvc::server::rpc

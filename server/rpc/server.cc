@@ -1,0 +1,60 @@
+#include "server/rpc/server.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "server/rpc/content_service_impl.h"
+#include "server/rpc/history_service_impl.h"
+#include "server/rpc/parse_error_interceptor.h"
+#include "server/rpc/repository_service_impl.h"
+
+namespace mlvc::server::rpc {
+
+MlvcServer::MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs)
+    : auth_(metadata),
+      repos_(metadata),
+      history_(metadata),
+      content_(metadata, blobs),
+      repository_impl_(std::make_unique<RepositoryServiceImpl>(auth_, repos_)),
+      history_impl_(std::make_unique<HistoryServiceImpl>(auth_, history_)),
+      content_impl_(std::make_unique<ContentServiceImpl>(auth_, content_)) {}
+
+MlvcServer::~MlvcServer() {
+  Shutdown();
+  Wait();
+}
+
+absl::StatusOr<std::unique_ptr<MlvcServer>> MlvcServer::Start(const std::string& listen_address,
+                                                              store::MetadataStore& metadata,
+                                                              store::BlobStore& blobs) {
+  std::unique_ptr<MlvcServer> server(new MlvcServer(metadata, blobs));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen_address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.RegisterService(server->repository_impl_.get());
+  builder.RegisterService(server->history_impl_.get());
+  builder.RegisterService(server->content_impl_.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<ParseErrorInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    server->server_.reset();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen_address));
+  }
+  return server;
+}
+
+void MlvcServer::Shutdown() {
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  }
+}
+
+void MlvcServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace mlvc::server::rpc

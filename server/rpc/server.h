@@ -1,0 +1,60 @@
+// Building and running the mlvcd gRPC server: the mlvc.v1 services, the standard
+// grpc.health.v1.Health service (which needs no token), 16 MiB message limits, and the
+// interceptor that reports unparsable requests as INVALID_ARGUMENT.
+// Requires: gRPC, server/core, the stores. Used by: the mlvcd main and the rpc tests.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "server/core/authenticator.h"
+#include "server/core/content_service.h"
+#include "server/core/history_service.h"
+#include "server/core/repository_service.h"
+#include "server/store/blob_store.h"
+#include "server/store/metadata_store.h"
+
+namespace mlvc::server::rpc {
+
+inline constexpr int kMaxMessageBytes = 16 << 20;
+
+class RepositoryServiceImpl;
+class HistoryServiceImpl;
+class ContentServiceImpl;
+
+// A running server. Thread-safe. Destroying it shuts it down.
+class MlvcServer {
+ public:
+  // Starts serving on `listen_address` ("host:port"; port 0 picks a free one).
+  // UNAVAILABLE when the address cannot be bound. The stores must outlive the server.
+  static absl::StatusOr<std::unique_ptr<MlvcServer>> Start(const std::string& listen_address,
+                                                           store::MetadataStore& metadata,
+                                                           store::BlobStore& blobs);
+  ~MlvcServer();
+  MlvcServer(const MlvcServer&) = delete;
+  MlvcServer& operator=(const MlvcServer&) = delete;
+
+  // The bound port.
+  int port() const { return port_; }
+  // Stops accepting calls and waits for running ones (cancelling them after a few seconds).
+  void Shutdown();
+  // Blocks until Shutdown() has completed.
+  void Wait();
+
+ private:
+  MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs);
+
+  core::Authenticator auth_;
+  core::RepositoryService repos_;
+  core::HistoryService history_;
+  core::ContentService content_;
+  std::unique_ptr<RepositoryServiceImpl> repository_impl_;
+  std::unique_ptr<HistoryServiceImpl> history_impl_;
+  std::unique_ptr<ContentServiceImpl> content_impl_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace mlvc::server::rpc

@@ -1,0 +1,329 @@
+// The gRPC edge, in process on 127.0.0.1 with a free port, on a real Postgres.
+#include <catch2/catch.hpp>
+#include <chrono>
+
+#include "common/hash/sha256.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "mlvc/v1/content.grpc.pb.h"
+#include "mlvc/v1/history.grpc.pb.h"
+#include "mlvc/v1/repository.grpc.pb.h"
+#include "server/core/authenticator.h"
+#include "server/rpc/server.h"
+#include "server/store/blob/fs_blob_store.h"
+#include "server/store/postgres/migrator.h"
+#include "server/store/postgres/postgres_metadata_store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_db.h"
+
+namespace mlvc::server::rpc {
+namespace {
+
+struct Env {
+  testing::TempDir dir;
+  std::unique_ptr<store::PostgresMetadataStore> store;
+  std::unique_ptr<store::FsBlobStore> blobs;
+  std::unique_ptr<MlvcServer> server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::string token;
+
+  Env() {
+    const std::string uri = testing::FreshDatabaseUri();
+    REQUIRE(store::Migrate(uri).ok());
+    auto s = store::PostgresMetadataStore::Open(uri, 4);
+    REQUIRE(s.ok());
+    store = *std::move(s);
+    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
+    REQUIRE(b.ok());
+    blobs = *std::move(b);
+    core::Authenticator auth(*store);
+    auto t = auth.CreateUser("alice", true);
+    REQUIRE(t.ok());
+    token = *t;
+    auto srv = MlvcServer::Start("127.0.0.1:0", *store, *blobs);
+    REQUIRE(srv.ok());
+    server = *std::move(srv);
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    args.SetMaxSendMessageSize(kMaxMessageBytes);
+    channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(server->port()),
+                                        grpc::InsecureChannelCredentials(), args);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& bearer) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    if (!bearer.empty()) ctx->AddMetadata("authorization", bearer);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return ctx;
+  }
+  std::unique_ptr<grpc::ClientContext> Authed() { return Context("Bearer " + token); }
+
+  // Sends raw `messages` to `method` as a stream, half-closes, drains replies, returns the
+  // status.
+  grpc::Status RawCall(const std::string& method, const std::vector<std::string>& messages) {
+    grpc::GenericStub stub(channel);
+    auto ctx = Authed();
+    grpc::CompletionQueue cq;
+    auto call = stub.PrepareCall(ctx.get(), method, &cq);
+    void* tag = nullptr;
+    bool ok = false;
+    call->StartCall(reinterpret_cast<void*>(1));
+    REQUIRE(cq.Next(&tag, &ok));
+    for (const std::string& m : messages) {
+      grpc::Slice slice(m);
+      grpc::ByteBuffer buffer(&slice, 1);
+      call->Write(buffer, reinterpret_cast<void*>(2));
+      REQUIRE(cq.Next(&tag, &ok));
+      if (!ok) break;
+    }
+    call->WritesDone(reinterpret_cast<void*>(3));
+    REQUIRE(cq.Next(&tag, &ok));
+    grpc::ByteBuffer reply;
+    do {
+      call->Read(&reply, reinterpret_cast<void*>(4));
+      REQUIRE(cq.Next(&tag, &ok));
+    } while (ok);
+    grpc::Status status;
+    call->Finish(&status, reinterpret_cast<void*>(5));
+    REQUIRE(cq.Next(&tag, &ok));
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    return status;
+  }
+
+  bool StillServing() {
+    auto stub = v1::RepositoryService::NewStub(channel);
+    v1::ListRepositoriesResponse response;
+    return stub->ListRepositories(Authed().get(), {}, &response).ok();
+  }
+};
+
+bool ServerSideCode(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::INTERNAL;
+}
+
+TEST_CASE("every service needs a valid token", "[postgres][rpc]") {
+  Env env;
+  auto repos = v1::RepositoryService::NewStub(env.channel);
+  auto history = v1::HistoryService::NewStub(env.channel);
+  auto content = v1::ContentService::NewStub(env.channel);
+  for (const std::string& bearer : {std::string(), std::string("Bearer mlvc_nope"),
+                                    std::string("Basic abc"), "Bearer " + env.token + "x"}) {
+    INFO(bearer);
+    v1::ListRepositoriesResponse lr;
+    CHECK(repos->ListRepositories(env.Context(bearer).get(), {}, &lr).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+    v1::LogRequest log_request;
+    log_request.set_repository("r");
+    v1::LogResponse log;
+    CHECK(history->Log(env.Context(bearer).get(), log_request, &log).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+    v1::FindMissingResponse fm;
+    CHECK(content->FindMissing(env.Context(bearer).get(), {}, &fm).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+    auto ctx = env.Context(bearer);
+    v1::UploadResponse ur;
+    auto writer = content->Upload(ctx.get(), &ur);
+    writer->WritesDone();
+    CHECK(writer->Finish().error_code() == grpc::StatusCode::UNAUTHENTICATED);
+    auto dctx = env.Context(bearer);
+    auto reader = content->Download(dctx.get(), {});
+    v1::DownloadResponse dr;
+    while (reader->Read(&dr)) {
+    }
+    CHECK(reader->Finish().error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  }
+  CHECK(env.StillServing());
+}
+
+TEST_CASE("health answers without a token", "[postgres][rpc]") {
+  Env env;
+  grpc::GenericStub stub(env.channel);
+  auto ctx = env.Context("");
+  grpc::ByteBuffer request, response;
+  std::string empty;
+  grpc::Slice slice(empty);
+  request = grpc::ByteBuffer(&slice, 1);
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareUnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", request, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  REQUIRE(cq.Next(&tag, &ok));
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  REQUIRE(status.ok());
+  std::vector<grpc::Slice> slices;
+  REQUIRE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  CHECK(bytes == std::string("\x08\x01", 2));  // status: SERVING
+}
+
+TEST_CASE("garbage and wrong stream shapes are client errors", "[postgres][rpc]") {
+  Env env;
+  const std::string garbage("\xff\xff\xff\xff\x0f\x01\x02garbage", 14);
+  // `expected` OK means "anything but UNKNOWN/INTERNAL" (gRPC takes the first message of a
+  // unary call and ignores the rest).
+  struct Case {
+    std::string method;
+    std::vector<std::string> messages;
+    grpc::StatusCode expected = grpc::StatusCode::INVALID_ARGUMENT;
+  };
+  v1::UploadRequest data_first;
+  data_first.set_data("abc");
+  v1::UploadRequest header;
+  header.mutable_header()->set_content_id(common::Sha256Hex("abc"));
+  header.mutable_header()->set_size(3);
+  const std::vector<Case> cases = {
+      {"/mlvc.v1.RepositoryService/ListBranches", {garbage}},
+      {"/mlvc.v1.RepositoryService/CreateRepository", {garbage}},
+      {"/mlvc.v1.HistoryService/Submit", {garbage}},
+      {"/mlvc.v1.RepositoryService/ListRepositories", {"", ""}, grpc::StatusCode::OK},
+      {"/mlvc.v1.RepositoryService/ListRepositories", {}},
+      {"/mlvc.v1.HistoryService/Submit", {}},
+      {"/mlvc.v1.ContentService/Upload", {garbage}},
+      // The sync API ends the stream at the bad message: the content is then short.
+      {"/mlvc.v1.ContentService/Upload",
+       {header.SerializeAsString(), garbage},
+       grpc::StatusCode::DATA_LOSS},
+      {"/mlvc.v1.ContentService/Upload", {data_first.SerializeAsString()}},
+      {"/mlvc.v1.ContentService/Upload", {header.SerializeAsString(), header.SerializeAsString()}},
+      {"/mlvc.v1.ContentService/Upload", {}},
+      {"/mlvc.v1.ContentService/Download", {garbage}},
+      {"/mlvc.v1.ContentService/Download", {"", ""}, grpc::StatusCode::OK},
+      {"/mlvc.v1.HistoryService/GetTree", {garbage}},
+  };
+  for (const Case& c : cases) {
+    grpc::Status status = env.RawCall(c.method, c.messages);
+    INFO(c.method << " with " << c.messages.size() << " messages: " << status.error_code() << " "
+                  << status.error_message());
+    CHECK_FALSE(ServerSideCode(status.error_code()));
+    if (c.expected != grpc::StatusCode::OK) CHECK(status.error_code() == c.expected);
+    CHECK(env.StillServing());
+  }
+  // Empty and malformed fields.
+  auto repos = v1::RepositoryService::NewStub(env.channel);
+  v1::CreateRepositoryResponse created;
+  CHECK(repos->CreateRepository(env.Authed().get(), {}, &created).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);
+  auto history = v1::HistoryService::NewStub(env.channel);
+  v1::SubmitResponse submitted;
+  CHECK(history->Submit(env.Authed().get(), {}, &submitted).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);
+  v1::GetTreeRequest tree_request;
+  tree_request.set_repository("nope");
+  tree_request.add_paths("../x");
+  auto ctx = env.Authed();
+  auto reader = history->GetTree(ctx.get(), tree_request);
+  v1::GetTreeResponse tree;
+  while (reader->Read(&tree)) {
+  }
+  CHECK(reader->Finish().error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_CASE("a few MiB upload and download round trip, then submit and tree", "[postgres][rpc]") {
+  Env env;
+  std::string bytes;
+  bytes.reserve(3 * 1024 * 1024 + 12345);
+  uint32_t x = 12345;
+  while (bytes.size() < 3 * 1024 * 1024 + 12345) {
+    x = x * 1103515245u + 12345u;
+    bytes.push_back(static_cast<char>(x >> 16));
+  }
+  const std::string id = common::Sha256Hex(bytes);
+  auto content = v1::ContentService::NewStub(env.channel);
+
+  v1::FindMissingRequest fm_request;
+  fm_request.add_content_ids(id);
+  v1::FindMissingResponse fm;
+  REQUIRE(content->FindMissing(env.Authed().get(), fm_request, &fm).ok());
+  CHECK(fm.missing_size() == 1);
+
+  {
+    auto ctx = env.Authed();
+    v1::UploadResponse response;
+    auto writer = content->Upload(ctx.get(), &response);
+    v1::UploadRequest message;
+    message.mutable_header()->set_content_id(id);
+    message.mutable_header()->set_size(bytes.size());
+    REQUIRE(writer->Write(message));
+    for (size_t off = 0; off < bytes.size(); off += 1 << 20) {
+      message.set_data(bytes.substr(off, 1 << 20));
+      REQUIRE(writer->Write(message));
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    INFO(status.error_message());
+    REQUIRE(status.ok());
+    CHECK(response.content_id() == id);
+    CHECK_FALSE(response.already_present());
+  }
+  {
+    auto ctx = env.Authed();
+    v1::DownloadRequest request;
+    request.set_content_id(id);
+    auto reader = content->Download(ctx.get(), request);
+    v1::DownloadResponse piece;
+    std::string got;
+    uint64_t total = 0;
+    bool first = true;
+    while (reader->Read(&piece)) {
+      if (first) total = piece.total_size();
+      first = false;
+      CHECK(piece.data().size() <= (1u << 20));
+      got += piece.data();
+    }
+    REQUIRE(reader->Finish().ok());
+    CHECK(total == bytes.size());
+    CHECK(got == bytes);
+  }
+
+  auto repos = v1::RepositoryService::NewStub(env.channel);
+  v1::CreateRepositoryRequest create;
+  create.set_name("models");
+  v1::CreateRepositoryResponse created;
+  REQUIRE(repos->CreateRepository(env.Authed().get(), create, &created).ok());
+  CHECK(created.repository().created_by() == "alice");
+
+  auto history = v1::HistoryService::NewStub(env.channel);
+  v1::SubmitRequest submit;
+  submit.set_repository("models");
+  submit.set_branch("main");
+  submit.set_submit_id("abc-123");
+  submit.set_message("add model");
+  v1::Change* change = submit.add_changes();
+  change->set_path("weights/model.bin");
+  change->set_action(v1::CHANGE_ACTION_ADD);
+  change->set_content_id(id);
+  change->set_kind(v1::ENTRY_KIND_BINARY);
+  v1::SubmitResponse submitted;
+  grpc::Status status = history->Submit(env.Authed().get(), submit, &submitted);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  CHECK(submitted.changeset().number() == 1);
+  CHECK(submitted.changeset().author() == "alice");
+
+  v1::GetTreeRequest tree_request;
+  tree_request.set_repository("models");
+  tree_request.set_number(1);
+  auto ctx = env.Authed();
+  auto reader = history->GetTree(ctx.get(), tree_request);
+  v1::GetTreeResponse tree;
+  std::vector<v1::FileEntry> entries;
+  while (reader->Read(&tree)) {
+    for (const auto& e : tree.entries()) entries.push_back(e);
+  }
+  REQUIRE(reader->Finish().ok());
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].path() == "weights/model.bin");
+  CHECK(entries[0].size() == bytes.size());
+  CHECK(entries[0].kind() == v1::ENTRY_KIND_BINARY);
+}
+
+}  // namespace
+}  // namespace mlvc::server::rpc
