@@ -44,8 +44,11 @@ struct WcEntry {
   int64_t mtime_ns = 0;
   uint64_t disk_size = 0;
   std::string disk_content_id;  // content id last computed for the file on disk
+  // Kind and executable bit of the base version (of the file on disk when added).
   FileKind kind = FileKind::kBinary;
   bool executable = false;
+  // Kind of the content `disk_content_id` names (sniffed when it was hashed).
+  FileKind disk_kind = FileKind::kBinary;
   Schedule schedule = Schedule::kNormal;
 };
 
@@ -67,13 +70,30 @@ struct StatusItem {
   bool executable = false;
 };
 
+// What the last Scan() did, so that tests (and --verbose output) can see that unchanged
+// files are not read.
+struct ScanStats {
+  int64_t files_seen = 0;     // regular files stat'ed in scope
+  int64_t files_hashed = 0;   // of those, read and hashed because size or mtime changed
+  uint64_t bytes_hashed = 0;
+};
+
+// State file format version written by Save(); Open() refuses others with DATA_LOSS.
+inline constexpr int kStateVersion = 1;
+
+// A file whose mtime is less than this before the moment it was hashed is not cached as
+// clean: a write in the same timestamp tick would leave size and mtime unchanged (the
+// "racy git" problem). Such files are simply hashed again by the next Scan().
+inline constexpr int64_t kRacyMarginNs = 2'000'000'000;
+
 class WorkingCopy {
  public:
   // Creates ROOT/.mlvc with `config` and no entries. ALREADY_EXISTS when ROOT already is a
   // working copy; INTERNAL on an I/O error.
   static absl::StatusOr<WorkingCopy> Create(const std::string& root_abspath, WcConfig config);
-  // Finds the working copy containing `start_abspath` (walking up). NOT_FOUND when none
-  // ("not a working copy"); DATA_LOSS when its state file is unreadable.
+  // Finds the working copy containing `start_abspath` (walking up to the nearest folder
+  // holding .mlvc). NOT_FOUND when none ("not a working copy"); DATA_LOSS when its state
+  // file is missing, unreadable, malformed or of another kStateVersion.
   static absl::StatusOr<WorkingCopy> Open(const std::string& start_abspath);
 
   const std::string& root() const { return root_; }
@@ -96,24 +116,54 @@ class WorkingCopy {
   // True when `relpath` lies within the sparse paths (always true when not sparse).
   bool InScope(const std::string& relpath) const;
 
-  // Compares disk with the entries, for everything within `filters` (relpaths; empty:
-  // everything in scope). Re-hashes only files whose size or mtime differ from what the
-  // entry recorded, and records the new mtime when the content turned out unchanged (call
-  // Save() to keep that). Unversioned files are reported, except under .mlvc. Sorted by path.
+  // Compares disk with the entries, for everything within `filters` (relpaths; empty or
+  // "": everything in scope). Re-hashes only files whose size or mtime (ns) differ from
+  // what the entry recorded, and records the new size, mtime, content id and kind of each
+  // file it hashed (unless racy, see kRacyMarginNs; call Save() to keep that). Unversioned
+  // regular files are reported one by one, sorted by path.
+  // Not reported at all: symlinks and other non-regular files (never followed; a
+  // versioned path that became one shows as missing), names that are not valid relpaths
+  // (control characters, ".mlvc" in any case), and nested working copies (directories
+  // holding their own .mlvc). A versioned file scheduled for deletion is reported as
+  // kDeleted whether or not it is back on disk; an added file gone from disk as kMissing.
+  // INTERNAL on an I/O error other than a file vanishing during the scan.
   absl::StatusOr<std::vector<StatusItem>> Scan(const std::vector<std::string>& filters);
+  // Counters of the last Scan().
+  const ScanStats& last_scan_stats() const { return last_scan_stats_; }
 
-  // Reads a file on disk and records it as matching `content_id` now (after a download or
-  // a commit). INTERNAL when it cannot be stat'ed.
+  // Stats the file of `entry` and records it as holding `entry.base_content_id` (kind
+  // `entry.kind`) now: call it after a download or a commit put exactly that content there.
+  // When the size on disk is not `entry.base_size`, or the mtime is racy, the content id is
+  // not cached, so the next Scan() hashes the file. INTERNAL when it cannot be stat'ed.
   absl::Status RecordDiskState(WcEntry& entry) const;
 
-  // Writes .mlvc/state.json atomically (temporary file, fsync, rename).
+  // Writes .mlvc/state.json atomically (temporary file, fsync, rename). INTERNAL on an I/O
+  // error (the previous state file is then left intact).
   absl::Status Save() const;
+
+  // A fresh, unused absolute path under ROOT/.mlvc/tmp/ (the folder is created), on the
+  // same file system as the tree so that InstallFile() can rename it into place. Download
+  // there first; a file left behind by a crash is harmless.
+  std::string TempPath() const;
+  // Moves `temp_abspath` to `relpath` (creating parent folders), with the executable bit
+  // set or cleared (execute where read is allowed), replacing any file there. Tree files
+  // are not fsync'ed (as git and svn do not): a write lost in a crash shows up as a
+  // modification by size or mtime, and `mlvc revert` restores it.
+  // FAILED_PRECONDITION when a folder or a non-regular file stands at `relpath` or a file
+  // stands where a parent folder is needed; INTERNAL on other I/O errors.
+  absl::Status InstallFile(const std::string& temp_abspath, const std::string& relpath,
+                           bool executable) const;
+  // Deletes the file at `relpath` if it is there (absent is OK), then the parent folders it
+  // leaves empty, up to (not including) the root. FAILED_PRECONDITION when a folder
+  // stands at `relpath`; INTERNAL on an I/O error.
+  absl::Status RemoveFile(const std::string& relpath) const;
 
  private:
   WorkingCopy() = default;
   std::string root_;
   WcConfig config_;
   std::map<std::string, WcEntry> entries_;
+  ScanStats last_scan_stats_;
 };
 
 }  // namespace mlvc::client::wc
