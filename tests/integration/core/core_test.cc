@@ -116,7 +116,7 @@ SubmitRequest Request(std::vector<Change> changes, const std::string& submit_id,
   return r;
 }
 
-TEST_CASE("a new repository has @0, empty, and branch main", "[postgres][core]") {
+TEST_CASE("a new repository has @0 - empty - and branch main", "[postgres][core]") {
   Env env;
   CHECK(env.Head() == 0);
   CHECK(env.Files(0).empty());
@@ -134,7 +134,7 @@ TEST_CASE("a new repository has @0, empty, and branch main", "[postgres][core]")
   CHECK(absl::IsNotFound(env.repos->ResolveRef("nope", "").status()));
 }
 
-TEST_CASE("submit, tree, log and diff round trip", "[postgres][core]") {
+TEST_CASE("submit - tree - log and diff round trip", "[postgres][core]") {
   Env env;
   const std::string a1 = env.Put("alpha\n"), b1 = env.Put("beta\n"), a2 = env.Put("alpha 2\n");
   auto first =

@@ -226,7 +226,7 @@ TEST_CASE("garbage and wrong stream shapes are client errors", "[postgres][rpc]"
   CHECK(reader->Finish().error_code() == grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_CASE("a few MiB upload and download round trip, then submit and tree", "[postgres][rpc]") {
+TEST_CASE("a few MiB upload and download round trip - then submit and tree", "[postgres][rpc]") {
   Env env;
   std::string bytes;
   bytes.reserve(3 * 1024 * 1024 + 12345);

@@ -60,7 +60,7 @@ std::string ReadAll(BlobStore& store, const std::string& key, uint64_t offset, s
   return all;
 }
 
-TEMPLATE_TEST_CASE("BlobStore: write, commit, read back", "[blob]", FsBlobStore,
+TEMPLATE_TEST_CASE("BlobStore: write - commit - read back", "[blob]", FsBlobStore,
                    InMemoryBlobStore) {
   Harness<TestType> h;
   BlobStore& store = *h.store;
@@ -121,7 +121,7 @@ TEMPLATE_TEST_CASE("BlobStore: committing an existing key keeps it", "[blob]", F
   CHECK(h.TempFiles() == 0);
 }
 
-TEMPLATE_TEST_CASE("BlobStore: NOT_FOUND, OUT_OF_RANGE, delete", "[blob]", FsBlobStore,
+TEMPLATE_TEST_CASE("BlobStore: NOT_FOUND - OUT_OF_RANGE - delete", "[blob]", FsBlobStore,
                    InMemoryBlobStore) {
   Harness<TestType> h;
   const std::string bytes = "12345";

@@ -32,7 +32,7 @@ TEST_CASE("tree nodes round-trip any bytes and are put once", "[postgres]") {
   });
 }
 
-TEST_CASE("contents: put, size, idempotent", "[postgres]") {
+TEST_CASE("contents: put - size - idempotent", "[postgres]") {
   MigratedStore db;
   db.Txn([&](MetadataTxn& txn) -> absl::Status {
     RETURN_IF_ERROR(txn.PutContent(Id(9), 5ull << 32));
@@ -48,7 +48,7 @@ TEST_CASE("contents: put, size, idempotent", "[postgres]") {
   });
 }
 
-TEST_CASE("FindMissingContents answers 5,000 ids in input order", "[postgres]") {
+TEST_CASE("FindMissingContents answers 5000 ids in input order", "[postgres]") {
   MigratedStore db;
   db.Txn([&](MetadataTxn& txn) -> absl::Status {
     for (int i = 0; i < 5000; i += 3) RETURN_IF_ERROR(txn.PutContent(Id(i), i));

@@ -26,7 +26,7 @@ TEST_CASE("Open of an unreachable database is UNAVAILABLE", "[postgres]") {
   CHECK(bad_pool.status().code() == absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("users: create, get, duplicate, unknown", "[postgres]") {
+TEST_CASE("users: create - get - duplicate - unknown", "[postgres]") {
   MigratedStore db;
   db.Txn([](MetadataTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(UserRecord alice, txn.CreateUser("alice", true));

@@ -1,0 +1,81 @@
+#include "client/ops/checkout.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "client/ops/ops_internal.h"
+#include "common/path/names.h"
+#include "common/path/repo_path.h"
+#include "common/status/status_macros.h"
+
+namespace mlvc::client::ops {
+namespace fs = std::filesystem;
+
+namespace {
+
+// DIR must not exist, or be an empty directory; it is created (with parents) when absent.
+absl::Status PrepareDir(const std::string& dir) {
+  std::error_code ec;
+  fs::file_status st = fs::symlink_status(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return absl::InternalError("cannot stat '" + dir + "': " + ec.message());
+  }
+  if (fs::exists(st)) {
+    if (!fs::is_directory(st)) {
+      return absl::AlreadyExistsError("'" + dir + "' already exists and is not a directory");
+    }
+    if (!fs::is_empty(dir, ec) || ec) {
+      return absl::AlreadyExistsError("directory '" + dir + "' already exists and is not empty");
+    }
+    return absl::OkStatus();
+  }
+  fs::create_directories(dir, ec);
+  if (ec) return absl::InternalError("cannot create '" + dir + "': " + ec.message());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
+                                        const ProgressCallback& progress) {
+  RETURN_IF_ERROR(common::ValidateRepositoryName(options.repository));
+  std::vector<std::string> sparse;
+  for (const std::string& p : options.sparse_paths) {
+    ASSIGN_OR_RETURN(std::string norm, common::NormalizeRepoRelpath(p));
+    sparse.push_back(std::move(norm));
+  }
+  ASSIGN_OR_RETURN(auto remote, internal::Connect(options.endpoint));
+  // Ask the server before touching the disk: an unknown repository or ref leaves no folder.
+  ASSIGN_OR_RETURN(remote::ResolvedRef resolved,
+                   remote->ResolveRef(options.repository, options.ref));
+  ASSIGN_OR_RETURN(std::vector<remote::TreeFile> tree,
+                   remote->GetTree(options.repository, resolved.number, sparse));
+
+  const std::string root = fs::absolute(options.dir_abspath).lexically_normal().string();
+  RETURN_IF_ERROR(PrepareDir(root));
+  wc::WcConfig config;
+  config.server = options.endpoint.server;
+  config.repository = options.repository;
+  config.branch = resolved.branch.empty() ? "main" : resolved.branch;
+  config.base_number = resolved.number;
+  config.sparse_paths = sparse;
+  ASSIGN_OR_RETURN(wc::WorkingCopy wc, wc::WorkingCopy::Create(root, config));
+
+  CheckoutResult result;
+  result.repository = options.repository;
+  result.number = resolved.number;
+  result.branch = config.branch;
+  result.root = wc.root();
+  internal::PeriodicSaver saver(wc);
+  for (const remote::TreeFile& file : tree) {
+    RETURN_IF_ERROR(internal::SaveOnError(wc, internal::FetchInto(wc, *remote, file)));
+    ++result.file_count;
+    result.total_bytes += file.size;
+    if (progress) progress(FileEvent{FileAction::kAdded, file.path, resolved.number});
+    RETURN_IF_ERROR(saver.MaybeSave());
+  }
+  RETURN_IF_ERROR(wc.Save());
+  return result;
+}
+
+}  // namespace mlvc::client::ops

@@ -1,0 +1,136 @@
+#include "client/ops/commit.h"
+
+#include <map>
+#include <set>
+
+#include "absl/strings/cord.h"
+#include "client/ops/ops_internal.h"
+#include "common/status/status_macros.h"
+
+namespace mlvc::client::ops {
+namespace {
+
+constexpr char kMissingFilesPayload[] = "type.mlvc/client.ops.MissingFiles";
+
+absl::Status MissingFilesError(const std::vector<std::string>& missing) {
+  std::string message = "'" + missing.front() + "' is missing";
+  if (missing.size() > 1) {
+    message += " (and " + std::to_string(missing.size() - 1) + " more)";
+  }
+  message += "; run 'mlvc rm' to delete it or 'mlvc revert' to restore it, then commit again";
+  absl::Status status = absl::FailedPreconditionError(message);
+  status.SetPayload(kMissingFilesPayload, absl::Cord(missing.front()));
+  return status;
+}
+
+}  // namespace
+
+bool IsMissingFilesError(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kFailedPrecondition &&
+         status.GetPayload(kMissingFilesPayload).has_value();
+}
+
+absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoint,
+                                    const std::string& message,
+                                    const std::vector<std::string>& relpaths) {
+  if (message.empty()) return absl::InvalidArgumentError("the commit message is empty");
+  ASSIGN_OR_RETURN(std::vector<wc::StatusItem> items, wc.Scan(relpaths));
+  // Keep the refreshed mtimes whatever happens next.
+  RETURN_IF_ERROR(wc.Save());
+
+  std::vector<std::string> missing;
+  for (const wc::StatusItem& item : items) {
+    if (item.code == wc::StatusCode::kMissing) missing.push_back(item.relpath);
+  }
+  if (!missing.empty()) return MissingFilesError(missing);
+
+  remote::SubmitRequest request;
+  request.repository = wc.config().repository;
+  request.branch = wc.config().branch;
+  request.base_number = wc.config().base_number;
+  request.message = message;
+  request.submit_id = internal::RandomHex();
+  std::map<std::string, const wc::StatusItem*> to_upload;  // content id -> a file holding it
+  CommitResult result;
+  for (const wc::StatusItem& item : items) {
+    const wc::WcEntry* entry = wc.Find(item.relpath);
+    remote::SubmitChange change;
+    change.path = item.relpath;
+    switch (item.code) {
+      case wc::StatusCode::kModified:
+        change.action = remote::ChangeAction::kModify;
+        break;
+      case wc::StatusCode::kAdded:
+        change.action = remote::ChangeAction::kAdd;
+        break;
+      case wc::StatusCode::kDeleted:
+        change.action = remote::ChangeAction::kDelete;
+        break;
+      default:
+        continue;
+    }
+    if (change.action != remote::ChangeAction::kDelete) {
+      change.content_id = item.content_id;
+      change.kind = internal::ToRemoteKind(item.kind);
+      change.executable = item.executable;
+      to_upload.emplace(item.content_id, &item);
+    }
+    if (change.action != remote::ChangeAction::kAdd && entry != nullptr) {
+      change.base_content_id = entry->base_content_id;
+    }
+    result.files.push_back(CommittedFile{change.path, change.action});
+    request.changes.push_back(std::move(change));
+  }
+  if (request.changes.empty()) {
+    result.nothing_to_commit = true;
+    return result;
+  }
+
+  ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
+  std::vector<std::string> ids;
+  for (const auto& [id, item] : to_upload) ids.push_back(id);
+  ASSIGN_OR_RETURN(std::vector<std::string> missing_ids, remote->FindMissing(ids));
+  for (const std::string& id : missing_ids) {
+    auto it = to_upload.find(id);
+    if (it == to_upload.end()) continue;
+    absl::Status uploaded =
+        remote->UploadFile(wc.AbsPath(it->second->relpath), id, it->second->size);
+    if (absl::IsDataLoss(uploaded)) {
+      return absl::DataLossError("'" + it->second->relpath +
+                                 "' changed while it was being uploaded; commit again");
+    }
+    RETURN_IF_ERROR(uploaded);
+  }
+
+  ASSIGN_OR_RETURN(remote::SubmitResult submitted, remote->Submit(request));
+  result.number = submitted.changeset.number;
+  result.replayed = submitted.replayed;
+
+  for (const wc::StatusItem& item : items) {
+    const wc::WcEntry* found = wc.Find(item.relpath);
+    if (found == nullptr) continue;
+    if (item.code == wc::StatusCode::kDeleted) {
+      wc.Erase(item.relpath);
+      continue;
+    }
+    if (item.code != wc::StatusCode::kModified && item.code != wc::StatusCode::kAdded) continue;
+    wc::WcEntry entry = *found;
+    entry.base_content_id = item.content_id;
+    entry.base_size = item.size;
+    entry.kind = item.kind;
+    entry.executable = item.executable;
+    entry.schedule = wc::Schedule::kNormal;
+    // The changeset exists now: record it even if the file cannot be stat'ed any more (the
+    // next Scan then finds out what is there).
+    if (!wc.RecordDiskState(entry).ok()) entry.disk_content_id.clear();
+    wc.Put(std::move(entry));
+  }
+  if (submitted.changeset.parent.has_value() &&
+      *submitted.changeset.parent == wc.config().base_number) {
+    wc.mutable_config().base_number = submitted.changeset.number;
+  }
+  RETURN_IF_ERROR(wc.Save());
+  return result;
+}
+
+}  // namespace mlvc::client::ops

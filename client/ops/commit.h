@@ -1,0 +1,47 @@
+// mlvc commit: sends the working copy's changes to the server as one changeset.
+// Requires: client/wc, client/remote. Used by: client/cli.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "client/ops/ops_types.h"
+#include "client/remote/remote_types.h"
+#include "client/wc/working_copy.h"
+
+namespace mlvc::client::ops {
+
+struct CommittedFile {
+  std::string path;
+  remote::ChangeAction action = remote::ChangeAction::kModify;
+};
+
+struct CommitResult {
+  bool nothing_to_commit = false;  // no M/A/D in scope: nothing was sent
+  int64_t number = 0;              // the new changeset
+  bool replayed = false;
+  std::vector<CommittedFile> files;  // sorted by path
+};
+
+// Scans the scope (`relpaths`, empty: the whole working copy within the sparse paths),
+// uploads the contents the server lacks, submits every M/A/D with a fresh random submit id,
+// then records what was committed (base = new content, added → normal, deleted → forgotten)
+// and saves. The working copy's base moves to the new changeset only when its parent is the
+// old base; otherwise the copy is mixed-revision and each file keeps its own base.
+// Errors (nothing is changed locally on any of them):
+//   FAILED_PRECONDITION with IsMissingFilesError() true when a versioned file in scope is
+//     missing ('!'); the message names it and says to 'mlvc rm' or 'mlvc revert' it;
+//   FAILED_PRECONDITION (server): out of date; the message names the path and changeset;
+//   INVALID_ARGUMENT for an empty message; DATA_LOSS when a file changed while uploading;
+//   plus what any server call returns.
+absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoint,
+                                    const std::string& message,
+                                    const std::vector<std::string>& relpaths);
+
+// True for Commit's "missing file" refusal (the CLI exits 1 for it, not 6).
+bool IsMissingFilesError(const absl::Status& status);
+
+}  // namespace mlvc::client::ops

@@ -1,0 +1,167 @@
+#include "client/ops/update.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "client/ops/ops_internal.h"
+#include "client/ops/update_plan.h"
+#include "common/hash/sha256.h"
+#include "common/status/status_macros.h"
+
+namespace mlvc::client::ops {
+namespace {
+
+using Kind = UpdateStep::Kind;
+
+// The changeset that last changed `path` up to `target` (for the "skipped" message);
+// `target` itself when the server cannot say.
+int64_t LastChangedIn(remote::Remote& remote, const std::string& repository,
+                      const std::string& path, int64_t target) {
+  remote::LogQuery query;
+  query.repository = repository;
+  query.ref = std::to_string(target);
+  query.path = path;
+  query.limit = 1;
+  absl::StatusOr<std::vector<remote::ChangesetInfo>> log = remote.Log(query);
+  if (!log.ok() || log->empty()) return target;
+  return log->front().number;
+}
+
+absl::Status SetExecutable(const std::string& abspath, bool executable) {
+  struct stat st;
+  if (::stat(abspath.c_str(), &st) != 0) {
+    return absl::InternalError("cannot stat " + abspath + ": " + std::strerror(errno));
+  }
+  mode_t mode = st.st_mode & 07777;
+  mode = executable ? (mode | ((mode & 0444) >> 2)) : (mode & ~mode_t{0111});
+  if (::chmod(abspath.c_str(), mode) != 0) {
+    return absl::InternalError("cannot chmod " + abspath + ": " + std::strerror(errno));
+  }
+  return absl::OkStatus();
+}
+
+wc::WcEntry EntryFor(const remote::TreeFile& file) {
+  wc::WcEntry entry;
+  entry.relpath = file.path;
+  entry.base_content_id = file.content_id;
+  entry.base_size = file.size;
+  entry.kind = internal::ToWcKind(file.kind);
+  entry.executable = file.executable;
+  entry.schedule = wc::Schedule::kNormal;
+  return entry;
+}
+
+}  // namespace
+
+absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoint,
+                                    const std::string& ref, const ProgressCallback& progress) {
+  const std::string repository = wc.config().repository;
+  ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
+  ASSIGN_OR_RETURN(remote::ResolvedRef resolved,
+                   remote->ResolveRef(repository, ref.empty() ? wc.config().branch : ref));
+  const int64_t target = resolved.number;
+  ASSIGN_OR_RETURN(std::vector<remote::TreeFile> tree,
+                   remote->GetTree(repository, target, wc.config().sparse_paths));
+  ASSIGN_OR_RETURN(std::vector<wc::StatusItem> scan, wc.Scan({}));
+
+  // An unversioned file where a new one arrives may already be that very file (a checkout
+  // interrupted before its state was saved): hash those few to tell.
+  {
+    std::map<std::string, const remote::TreeFile*> upstream;
+    for (const remote::TreeFile& f : tree) upstream[f.path] = &f;
+    for (wc::StatusItem& item : scan) {
+      if (item.code != wc::StatusCode::kUnversioned) continue;
+      auto it = upstream.find(item.relpath);
+      if (it == upstream.end()) continue;
+      absl::StatusOr<internal::LocalFile> local = internal::StatLocal(wc.AbsPath(item.relpath));
+      if (!local.ok() || local->size != it->second->size) continue;
+      absl::StatusOr<common::FileDigest> digest = common::Sha256File(wc.AbsPath(item.relpath));
+      if (digest.ok()) item.content_id = digest->content_id;
+    }
+  }
+
+  std::vector<UpdateStep> steps = PlanUpdate(wc.entries(), scan, tree);
+  UpdateResult result;
+  result.number = target;
+  auto report = [&](FileAction action, const std::string& path, int64_t changeset) {
+    FileEvent event{action, path, changeset};
+    if (progress) progress(event);
+    result.events.push_back(std::move(event));
+  };
+
+  internal::PeriodicSaver saver(wc);
+  for (const UpdateStep& step : steps) {
+    absl::Status status;
+    switch (step.kind) {
+      case Kind::kFetchNew:
+      case Kind::kFetchChanged: {
+        status = internal::FetchInto(wc, *remote, *step.target);
+        if (absl::IsFailedPrecondition(status)) {
+          // A folder or a non-regular file stands in the way: leave it, like an obstruction.
+          report(FileAction::kObstructed, step.path, target);
+          status = absl::OkStatus();
+          break;
+        }
+        if (status.ok()) {
+          report(step.kind == Kind::kFetchNew ? FileAction::kAdded : FileAction::kUpdated,
+                 step.path, target);
+        }
+        break;
+      }
+      case Kind::kDelete:
+        status = wc.RemoveFile(step.path);
+        if (status.ok()) {
+          wc.Erase(step.path);
+          report(FileAction::kDeleted, step.path, target);
+        }
+        break;
+      case Kind::kForget:
+        wc.Erase(step.path);
+        break;
+      case Kind::kSkipLocalEdit:
+        report(FileAction::kSkipped, step.path,
+               LastChangedIn(*remote, repository, step.path, target));
+        break;
+      case Kind::kObstructed:
+        report(FileAction::kObstructed, step.path, target);
+        break;
+      case Kind::kKeepUnversioned:
+        wc.Erase(step.path);
+        report(FileAction::kKeptUnversioned, step.path,
+               LastChangedIn(*remote, repository, step.path, target));
+        break;
+      case Kind::kAdoptExisting: {
+        wc::WcEntry entry = EntryFor(*step.target);
+        status = SetExecutable(wc.AbsPath(step.path), entry.executable);
+        if (status.ok()) status = wc.RecordDiskState(entry);
+        if (status.ok()) {
+          wc.Put(std::move(entry));
+          report(FileAction::kAdded, step.path, target);
+        }
+        break;
+      }
+      case Kind::kMetadataOnly: {
+        wc::WcEntry entry = *wc.Find(step.path);
+        entry.executable = step.target->executable;
+        entry.kind = internal::ToWcKind(step.target->kind);
+        status = SetExecutable(wc.AbsPath(step.path), entry.executable);
+        if (status.ok()) status = wc.RecordDiskState(entry);
+        if (status.ok()) {
+          wc.Put(std::move(entry));
+          report(FileAction::kUpdated, step.path, target);
+        }
+        break;
+      }
+    }
+    RETURN_IF_ERROR(internal::SaveOnError(wc, status));
+    RETURN_IF_ERROR(saver.MaybeSave());
+  }
+  wc.mutable_config().base_number = target;
+  if (!resolved.branch.empty()) wc.mutable_config().branch = resolved.branch;
+  RETURN_IF_ERROR(wc.Save());
+  return result;
+}
+
+}  // namespace mlvc::client::ops

@@ -1,0 +1,34 @@
+// mlvc update: brings the working copy to a branch head (or another changeset), touching only
+// the files that changed upstream and never a local edit.
+// Requires: client/wc, client/remote. Used by: client/cli.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/ops/ops_types.h"
+#include "client/wc/working_copy.h"
+
+namespace mlvc::client::ops {
+
+struct UpdateResult {
+  int64_t number = 0;             // the changeset the working copy is now based on
+  std::vector<FileEvent> events;  // sorted by path
+};
+
+// Resolves `ref` (empty: the working copy's branch head), fetches its tree within the sparse
+// paths and applies PlanUpdate: downloads go to a temporary file, are verified, then renamed
+// into place; files modified locally are left untouched and reported kSkipped with the
+// changeset that last changed them upstream (their entry keeps its old base, so a later
+// commit is refused as out of date). Then the base becomes the target and the state is saved.
+// If a download fails midway, the files already updated are saved as such and the base is
+// not moved, so running update again continues.
+// Errors: NOT_FOUND for an unknown ref; DATA_LOSS for a corrupt download; INTERNAL on local
+// I/O; plus what any server call returns.
+absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoint,
+                                    const std::string& ref,
+                                    const ProgressCallback& progress = nullptr);
+
+}  // namespace mlvc::client::ops

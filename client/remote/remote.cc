@@ -1,0 +1,431 @@
+#include "client/remote/remote.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+#include "common/hash/sha256.h"
+#include "mlvc/v1/content.grpc.pb.h"
+#include "mlvc/v1/history.grpc.pb.h"
+#include "mlvc/v1/repository.grpc.pb.h"
+
+namespace mlvc::client::remote {
+namespace {
+
+namespace pb = ::mlvc::v1;
+
+constexpr int kMaxMessageBytes = 16 << 20;
+// Streams carry no deadline (a big file may take long); GetTree's is generous instead.
+constexpr int kTreeDeadlineSeconds = 600;
+constexpr int kSubmitDeadlineSeconds = 600;
+
+absl::Status FromGrpc(const grpc::Status& status, const std::string& server) {
+  if (status.ok()) return absl::OkStatus();
+  auto code = static_cast<absl::StatusCode>(status.error_code());
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return absl::UnavailableError("server " + server + " is unreachable");
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::DeadlineExceededError("server " + server + " did not answer in time");
+    default:
+      break;
+  }
+  std::string message = status.error_message();
+  if (message.empty()) message = "server " + server + " answered " + absl::StatusCodeToString(code);
+  return absl::Status(code, message);
+}
+
+EntryKind FromPb(pb::EntryKind kind) {
+  return kind == pb::ENTRY_KIND_TEXT ? EntryKind::kText : EntryKind::kBinary;
+}
+pb::EntryKind ToPb(EntryKind kind) {
+  return kind == EntryKind::kText ? pb::ENTRY_KIND_TEXT : pb::ENTRY_KIND_BINARY;
+}
+ChangeAction FromPb(pb::ChangeAction action) {
+  switch (action) {
+    case pb::CHANGE_ACTION_ADD: return ChangeAction::kAdd;
+    case pb::CHANGE_ACTION_DELETE: return ChangeAction::kDelete;
+    default: return ChangeAction::kModify;
+  }
+}
+pb::ChangeAction ToPb(ChangeAction action) {
+  switch (action) {
+    case ChangeAction::kAdd: return pb::CHANGE_ACTION_ADD;
+    case ChangeAction::kDelete: return pb::CHANGE_ACTION_DELETE;
+    case ChangeAction::kModify: break;
+  }
+  return pb::CHANGE_ACTION_MODIFY;
+}
+
+TreeFile FromPb(const pb::FileEntry& e) {
+  TreeFile f;
+  f.path = e.path();
+  f.kind = FromPb(e.kind());
+  f.executable = e.executable();
+  f.size = e.size();
+  f.content_id = e.content_id();
+  return f;
+}
+
+RepositoryInfo FromPb(const pb::Repository& r) {
+  return RepositoryInfo{r.name(), r.created_at_micros(), r.created_by()};
+}
+
+ChangesetInfo FromPb(const pb::Changeset& c) {
+  ChangesetInfo info;
+  info.number = c.number();
+  if (c.has_parent()) info.parent = c.parent();
+  if (c.has_merge_parent()) info.merge_parent = c.merge_parent();
+  info.author = c.author();
+  info.created_at_micros = c.created_at_micros();
+  info.message = c.message();
+  info.root_tree = c.root_tree();
+  for (const auto& p : c.changed_paths()) {
+    info.changed_paths.push_back(ChangedPathInfo{p.path(), FromPb(p.action()), p.content_id()});
+  }
+  return info;
+}
+
+// Removes a partly written file; the error that made us give up matters more than this one.
+void RemoveQuietly(const std::string& path) { ::unlink(path.c_str()); }
+
+}  // namespace
+
+struct Remote::Impl {
+  std::string server;
+  std::string token;
+  Options options;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<pb::RepositoryService::Stub> repos;
+  std::unique_ptr<pb::ContentService::Stub> content;
+  std::unique_ptr<pb::HistoryService::Stub> history;
+
+  // A context with the token and, when `deadline_seconds` > 0, a deadline.
+  std::unique_ptr<grpc::ClientContext> Context(int deadline_seconds) const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+    if (deadline_seconds > 0) {
+      context->set_deadline(std::chrono::system_clock::now() +
+                            std::chrono::seconds(deadline_seconds));
+    }
+    return context;
+  }
+  std::unique_ptr<grpc::ClientContext> Unary() const {
+    return Context(options.unary_deadline_seconds);
+  }
+  absl::Status Convert(const grpc::Status& status) const { return FromGrpc(status, server); }
+
+  // Reads a download stream into `sink`, verifying size and hash. `sink` returns false to stop
+  // (its own error is then in *sink_error).
+  template <typename Sink>
+  absl::Status ReadContent(const std::string& content_id, Sink&& sink) {
+    auto context = Context(0);
+    pb::DownloadRequest request;
+    request.set_content_id(content_id);
+    std::unique_ptr<grpc::ClientReader<pb::DownloadResponse>> reader =
+        content->Download(context.get(), request);
+    pb::DownloadResponse response;
+    common::Sha256 hash;
+    uint64_t received = 0;
+    uint64_t total = 0;
+    bool first = true;
+    absl::Status sink_status;
+    while (reader->Read(&response)) {
+      if (first) {
+        total = response.total_size();
+        first = false;
+      }
+      hash.Update(response.data());
+      received += response.data().size();
+      sink_status = sink(response.data(), total);
+      if (!sink_status.ok()) {
+        context->TryCancel();
+        break;
+      }
+    }
+    grpc::Status finish = reader->Finish();
+    if (!sink_status.ok()) return sink_status;
+    absl::Status finish_status = Convert(finish);
+    if (!finish_status.ok()) return finish_status;
+    std::string got = hash.FinishHex();
+    if (got != content_id || received != total) {
+      return absl::DataLossError("downloaded content " + content_id + " does not match (got " +
+                                 std::to_string(received) + " bytes hashing to " + got + ")");
+    }
+    return absl::OkStatus();
+  }
+};
+
+absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(const std::string& server,
+                                                        const std::string& token) {
+  return Connect(server, token, Options());
+}
+
+absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(const std::string& server,
+                                                        const std::string& token,
+                                                        Options options) {
+  if (server.empty()) return absl::InvalidArgumentError("no server address given");
+  auto impl = std::make_unique<Impl>();
+  impl->server = server;
+  impl->token = token;
+  impl->options = options;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  impl->channel =
+      grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
+  impl->repos = pb::RepositoryService::NewStub(impl->channel);
+  impl->content = pb::ContentService::NewStub(impl->channel);
+  impl->history = pb::HistoryService::NewStub(impl->channel);
+  return std::unique_ptr<Remote>(new Remote(std::move(impl)));
+}
+
+Remote::Remote(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Remote::~Remote() = default;
+
+const std::string& Remote::server() const { return impl_->server; }
+
+absl::StatusOr<RepositoryInfo> Remote::CreateRepository(const std::string& name) {
+  pb::CreateRepositoryRequest request;
+  request.set_name(name);
+  pb::CreateRepositoryResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->repos->CreateRepository(context.get(), request, &response));
+  if (!status.ok()) return status;
+  return FromPb(response.repository());
+}
+
+absl::StatusOr<std::vector<RepositoryInfo>> Remote::ListRepositories() {
+  pb::ListRepositoriesRequest request;
+  pb::ListRepositoriesResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->repos->ListRepositories(context.get(), request, &response));
+  if (!status.ok()) return status;
+  std::vector<RepositoryInfo> out;
+  for (const auto& r : response.repositories()) out.push_back(FromPb(r));
+  return out;
+}
+
+absl::StatusOr<std::vector<BranchInfo>> Remote::ListBranches(const std::string& repository) {
+  pb::ListBranchesRequest request;
+  request.set_repository(repository);
+  pb::ListBranchesResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->repos->ListBranches(context.get(), request, &response));
+  if (!status.ok()) return status;
+  std::vector<BranchInfo> out;
+  for (const auto& b : response.branches()) out.push_back(BranchInfo{b.name(), b.head()});
+  return out;
+}
+
+absl::StatusOr<ResolvedRef> Remote::ResolveRef(const std::string& repository,
+                                               const std::string& ref) {
+  pb::ResolveRefRequest request;
+  request.set_repository(repository);
+  request.set_ref(ref);
+  pb::ResolveRefResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->repos->ResolveRef(context.get(), request, &response));
+  if (!status.ok()) return status;
+  return ResolvedRef{response.number(), response.branch()};
+}
+
+absl::StatusOr<std::vector<TreeFile>> Remote::GetTree(const std::string& repository,
+                                                      int64_t number,
+                                                      const std::vector<std::string>& paths) {
+  pb::GetTreeRequest request;
+  request.set_repository(repository);
+  request.set_number(number);
+  for (const auto& p : paths) request.add_paths(p);
+  auto context = impl_->Context(kTreeDeadlineSeconds);
+  auto reader = impl_->history->GetTree(context.get(), request);
+  pb::GetTreeResponse response;
+  std::vector<TreeFile> out;
+  while (reader->Read(&response)) {
+    for (const auto& e : response.entries()) out.push_back(FromPb(e));
+  }
+  absl::Status status = impl_->Convert(reader->Finish());
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> Remote::FindMissing(
+    const std::vector<std::string>& content_ids) {
+  std::vector<std::string> missing;
+  for (size_t start = 0; start < content_ids.size(); start += kFindMissingBatch) {
+    size_t end = std::min(content_ids.size(), start + kFindMissingBatch);
+    pb::FindMissingRequest request;
+    for (size_t i = start; i < end; ++i) request.add_content_ids(content_ids[i]);
+    pb::FindMissingResponse response;
+    auto context = impl_->Unary();
+    absl::Status status =
+        impl_->Convert(impl_->content->FindMissing(context.get(), request, &response));
+    if (!status.ok()) return status;
+    for (const auto& id : response.missing()) missing.push_back(id);
+  }
+  return missing;
+}
+
+absl::Status Remote::UploadFile(const std::string& local_abspath, const std::string& content_id,
+                                uint64_t size) {
+  std::FILE* file = std::fopen(local_abspath.c_str(), "rb");
+  if (file == nullptr) {
+    return absl::InternalError("cannot read " + local_abspath + ": " + std::strerror(errno));
+  }
+  auto context = impl_->Context(0);
+  pb::UploadResponse response;
+  auto writer = impl_->content->Upload(context.get(), &response);
+  pb::UploadRequest header;
+  header.mutable_header()->set_content_id(content_id);
+  header.mutable_header()->set_size(size);
+  bool stream_ok = writer->Write(header);
+  std::string buffer(kPieceBytes, '\0');
+  absl::Status local_error;
+  pb::UploadRequest piece;
+  while (stream_ok) {
+    size_t n = std::fread(buffer.data(), 1, buffer.size(), file);
+    if (n == 0) {
+      if (std::ferror(file)) {
+        local_error = absl::InternalError("cannot read " + local_abspath);
+        context->TryCancel();
+      }
+      break;
+    }
+    piece.set_data(buffer.data(), n);
+    stream_ok = writer->Write(piece);
+  }
+  std::fclose(file);
+  if (stream_ok) writer->WritesDone();
+  grpc::Status finish = writer->Finish();
+  if (!local_error.ok()) return local_error;
+  return impl_->Convert(finish);
+}
+
+absl::Status Remote::DownloadToFile(const std::string& content_id,
+                                    const std::string& dest_abspath) {
+  std::FILE* file = std::fopen(dest_abspath.c_str(), "wb");
+  if (file == nullptr) {
+    return absl::InternalError("cannot write " + dest_abspath + ": " + std::strerror(errno));
+  }
+  absl::Status status = impl_->ReadContent(
+      content_id, [&](const std::string& data, uint64_t) -> absl::Status {
+        if (!data.empty() && std::fwrite(data.data(), 1, data.size(), file) != data.size()) {
+          return absl::InternalError("cannot write " + dest_abspath + ": " +
+                                     std::strerror(errno));
+        }
+        return absl::OkStatus();
+      });
+  if (std::fclose(file) != 0 && status.ok()) {
+    status = absl::InternalError("cannot write " + dest_abspath + ": " + std::strerror(errno));
+  }
+  if (!status.ok()) RemoveQuietly(dest_abspath);
+  return status;
+}
+
+absl::StatusOr<std::string> Remote::DownloadToMemory(const std::string& content_id,
+                                                     uint64_t max_bytes) {
+  std::string out;
+  absl::Status status = impl_->ReadContent(
+      content_id, [&](const std::string& data, uint64_t total) -> absl::Status {
+        if (total > max_bytes || out.size() + data.size() > max_bytes) {
+          return absl::OutOfRangeError("content " + content_id + " is larger than " +
+                                       std::to_string(max_bytes) + " bytes");
+        }
+        out.append(data);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<SubmitResult> Remote::Submit(const SubmitRequest& request) {
+  pb::SubmitRequest pb_request;
+  pb_request.set_repository(request.repository);
+  pb_request.set_branch(request.branch);
+  pb_request.set_base_number(request.base_number);
+  pb_request.set_submit_id(request.submit_id);
+  pb_request.set_message(request.message);
+  for (const auto& c : request.changes) {
+    pb::Change* change = pb_request.add_changes();
+    change->set_path(c.path);
+    change->set_action(ToPb(c.action));
+    if (c.action != ChangeAction::kDelete) {
+      change->set_content_id(c.content_id);
+      change->set_kind(ToPb(c.kind));
+      change->set_executable(c.executable);
+    }
+    change->set_base_content_id(c.base_content_id);
+  }
+  absl::Status status;
+  for (int attempt = 0; attempt <= impl_->options.submit_retries; ++attempt) {
+    pb::SubmitResponse response;
+    auto context = impl_->Context(kSubmitDeadlineSeconds);
+    status = impl_->Convert(impl_->history->Submit(context.get(), pb_request, &response));
+    if (status.ok()) return SubmitResult{FromPb(response.changeset()), response.replayed()};
+    if (status.code() != absl::StatusCode::kUnavailable) break;
+  }
+  return status;
+}
+
+absl::StatusOr<std::vector<ChangesetInfo>> Remote::Log(const LogQuery& query) {
+  pb::LogRequest request;
+  request.set_repository(query.repository);
+  request.set_ref(query.ref);
+  request.set_path(query.path);
+  request.set_limit(query.limit);
+  request.set_with_paths(query.with_paths);
+  pb::LogResponse response;
+  auto context = impl_->Unary();
+  absl::Status status = impl_->Convert(impl_->history->Log(context.get(), request, &response));
+  if (!status.ok()) return status;
+  std::vector<ChangesetInfo> out;
+  for (const auto& c : response.changesets()) out.push_back(FromPb(c));
+  return out;
+}
+
+absl::StatusOr<ChangesetInfo> Remote::GetChangeset(const std::string& repository,
+                                                   int64_t number) {
+  pb::GetChangesetRequest request;
+  request.set_repository(repository);
+  request.set_number(number);
+  pb::GetChangesetResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->history->GetChangeset(context.get(), request, &response));
+  if (!status.ok()) return status;
+  return FromPb(response.changeset());
+}
+
+absl::StatusOr<std::vector<FileChange>> Remote::Diff(const std::string& repository,
+                                                     int64_t from_number, int64_t to_number,
+                                                     const std::vector<std::string>& paths) {
+  pb::DiffRequest request;
+  request.set_repository(repository);
+  request.set_from_number(from_number);
+  request.set_to_number(to_number);
+  for (const auto& p : paths) request.add_paths(p);
+  pb::DiffResponse response;
+  auto context = impl_->Unary();
+  absl::Status status = impl_->Convert(impl_->history->Diff(context.get(), request, &response));
+  if (!status.ok()) return status;
+  std::vector<FileChange> out;
+  for (const auto& f : response.files()) {
+    FileChange change;
+    change.path = f.path();
+    change.action = FromPb(f.action());
+    if (f.has_from()) change.from = FromPb(f.from());
+    if (f.has_to()) change.to = FromPb(f.to());
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
+}  // namespace mlvc::client::remote

@@ -1,0 +1,100 @@
+// Remote access: one connection to an mlvc server (gRPC, insecure channel, 16 MiB message
+// limits), with the caller's token attached to every call as "authorization: Bearer TOKEN".
+// The only client code that sees gRPC: its API takes and returns the plain values of
+// remote_types.h, and every failure comes back as an absl::Status with the server's code and
+// message (UNAVAILABLE says "server HOST:PORT is unreachable").
+// Requires: proto/ (mlvc_proto), common/. Used by: client/ops.
+// Not thread-safe for concurrent calls on one instance (one instance per operation).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "client/remote/remote_types.h"
+
+namespace mlvc::client::remote {
+
+// Largest piece of data sent or received per message (the proto's kMaxPiece).
+inline constexpr size_t kPieceBytes = 1 << 20;
+// Most ids per FindMissing call (the server's limit).
+inline constexpr size_t kFindMissingBatch = 10000;
+
+// Every method may also return what any call may: UNAUTHENTICATED (no or bad token),
+// PERMISSION_DENIED, UNAVAILABLE (server unreachable), DEADLINE_EXCEEDED.
+class Remote {
+ public:
+  struct Options {
+    // Deadline of each unary call. Streams (GetTree, upload, download) have none, so a
+    // large file is never cut off; they fail when the connection does.
+    int unary_deadline_seconds = 60;
+    // Extra attempts of Submit after UNAVAILABLE, with the same submit_id.
+    int submit_retries = 2;
+  };
+
+  // Makes a channel to `server` ("HOST:PORT"). Connecting is lazy: an unreachable server
+  // shows as UNAVAILABLE on the first call. INVALID_ARGUMENT for an empty server.
+  static absl::StatusOr<std::unique_ptr<Remote>> Connect(const std::string& server,
+                                                         const std::string& token);
+  static absl::StatusOr<std::unique_ptr<Remote>> Connect(const std::string& server,
+                                                         const std::string& token,
+                                                         Options options);
+  ~Remote();
+  Remote(const Remote&) = delete;
+  Remote& operator=(const Remote&) = delete;
+
+  const std::string& server() const;
+
+  // INVALID_ARGUMENT for a bad name, ALREADY_EXISTS when taken.
+  absl::StatusOr<RepositoryInfo> CreateRepository(const std::string& name);
+  // Sorted by name.
+  absl::StatusOr<std::vector<RepositoryInfo>> ListRepositories();
+  // NOT_FOUND for an unknown repository.
+  absl::StatusOr<std::vector<BranchInfo>> ListBranches(const std::string& repository);
+  // `ref`: branch name or changeset number ('@' optional); empty means "main".
+  // NOT_FOUND for an unknown repository, branch or changeset.
+  absl::StatusOr<ResolvedRef> ResolveRef(const std::string& repository, const std::string& ref);
+  // Every file of changeset `number` (only under `paths` when non-empty), sorted by path.
+  // NOT_FOUND for an unknown repository/changeset, INVALID_ARGUMENT for a bad path.
+  absl::StatusOr<std::vector<TreeFile>> GetTree(const std::string& repository, int64_t number,
+                                                const std::vector<std::string>& paths);
+  // The ids in `content_ids` the server does not hold, in order (batches of 10,000).
+  // INVALID_ARGUMENT for a malformed id.
+  absl::StatusOr<std::vector<std::string>> FindMissing(const std::vector<std::string>& content_ids);
+  // Streams a local file in 1 MiB pieces (never whole in memory). DATA_LOSS when the server
+  // computed another id or size (e.g. the file changed meanwhile); INTERNAL when the file
+  // cannot be read.
+  absl::Status UploadFile(const std::string& local_abspath, const std::string& content_id,
+                          uint64_t size);
+  // Writes a content to `dest_abspath` (created or truncated) as it arrives, hashing as it
+  // writes. DATA_LOSS, and the file removed, when the bytes received do not hash to
+  // `content_id`; NOT_FOUND for unknown content; INTERNAL on a local write error (the file
+  // removed too).
+  absl::Status DownloadToFile(const std::string& content_id, const std::string& dest_abspath);
+  // Reads a content into memory, verified like DownloadToFile. OUT_OF_RANGE when it is bigger
+  // than `max_bytes` (nothing more is read).
+  absl::StatusOr<std::string> DownloadToMemory(const std::string& content_id, uint64_t max_bytes);
+  // Commits. Retried on UNAVAILABLE with the same submit_id, so that a submit that landed
+  // before the connection broke comes back as `replayed` rather than twice.
+  // FAILED_PRECONDITION when out of date (message names the path and changeset) or a content
+  // is missing; INVALID_ARGUMENT, NOT_FOUND as the server says.
+  absl::StatusOr<SubmitResult> Submit(const SubmitRequest& request);
+  // Newest first. NOT_FOUND for an unknown repository/ref.
+  absl::StatusOr<std::vector<ChangesetInfo>> Log(const LogQuery& query);
+  // With its changed paths. NOT_FOUND when unknown.
+  absl::StatusOr<ChangesetInfo> GetChangeset(const std::string& repository, int64_t number);
+  // File-level differences between two changesets, sorted by path.
+  absl::StatusOr<std::vector<FileChange>> Diff(const std::string& repository,
+                                               int64_t from_number, int64_t to_number,
+                                               const std::vector<std::string>& paths);
+
+ private:
+  struct Impl;
+  explicit Remote(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mlvc::client::remote
