@@ -1,0 +1,122 @@
+#include "client/cli/cli_support.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+
+#include "client/cli/credentials.h"
+#include "client/cli/exit_codes.h"
+
+namespace mlvc::client::cli {
+
+absl::StatusOr<std::string> CurrentDir() {
+  std::string buffer(4096, '\0');
+  while (::getcwd(buffer.data(), buffer.size()) == nullptr) {
+    if (errno != ERANGE) {
+      return absl::InternalError(std::string("cannot read the current directory: ") +
+                                 std::strerror(errno));
+    }
+    buffer.resize(buffer.size() * 2);
+  }
+  buffer.resize(std::strlen(buffer.c_str()));
+  return buffer;
+}
+
+absl::StatusOr<wc::WorkingCopy> OpenWorkingCopy(const std::string& cwd) {
+  absl::StatusOr<wc::WorkingCopy> wc = wc::WorkingCopy::Open(cwd);
+  if (wc.status().code() == absl::StatusCode::kNotFound) return NotAWorkingCopyError(cwd);
+  return wc;
+}
+
+absl::StatusOr<ops::Endpoint> EndpointFor(const std::string& server) {
+  absl::StatusOr<std::string> token = ResolveToken(server);
+  if (!token.ok()) return token.status();
+  return ops::Endpoint{server, *token};
+}
+
+void PrintJson(const nlohmann::json& doc) {
+  // Replacement of invalid UTF-8 (e.g. in a path or message) instead of an exception.
+  std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  std::cout.flush();
+}
+
+bool ShowProgress(bool json) { return !json && ::isatty(STDERR_FILENO) == 1; }
+
+std::string DescribeEvent(const ops::FileEvent& event) {
+  const std::string at = "@" + std::to_string(event.changeset);
+  switch (event.action) {
+    case ops::FileAction::kAdded:
+      return "A " + event.path;
+    case ops::FileAction::kUpdated:
+      return "U " + event.path;
+    case ops::FileAction::kDeleted:
+      return "D " + event.path;
+    case ops::FileAction::kSkipped:
+      return "Skipped " + event.path + ": local edit kept (changed upstream in " + at + ")";
+    case ops::FileAction::kObstructed:
+      return "Skipped " + event.path + ": an unversioned file is in the way (added upstream in " +
+             at + ")";
+    case ops::FileAction::kKeptUnversioned:
+      return "Skipped " + event.path +
+             ": local edit kept, now unversioned (deleted upstream in " + at + ")";
+    case ops::FileAction::kReverted:
+      return "Reverted " + event.path;
+  }
+  return event.path;
+}
+
+std::string EventWord(ops::FileAction action) {
+  switch (action) {
+    case ops::FileAction::kAdded:
+      return "added";
+    case ops::FileAction::kUpdated:
+      return "updated";
+    case ops::FileAction::kDeleted:
+      return "deleted";
+    case ops::FileAction::kSkipped:
+      return "skipped";
+    case ops::FileAction::kObstructed:
+      return "obstructed";
+    case ops::FileAction::kKeptUnversioned:
+      return "kept_unversioned";
+    case ops::FileAction::kReverted:
+      return "reverted";
+  }
+  return "unknown";
+}
+
+namespace {
+
+std::tm UtcTm(int64_t micros) {
+  int64_t seconds = micros / 1000000;
+  if (micros < 0 && micros % 1000000 != 0) --seconds;
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  return tm;
+}
+
+}  // namespace
+
+std::string FormatHumanTime(int64_t micros) {
+  std::tm tm = UtcTm(micros);
+  char buffer[64];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buffer;
+}
+
+std::string FormatIsoTime(int64_t micros) {
+  std::tm tm = UtcTm(micros);
+  char buffer[64];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%S", &tm);
+  int64_t frac = micros % 1000000;
+  if (frac < 0) frac += 1000000;
+  char out[96];
+  std::snprintf(out, sizeof(out), "%s.%06lldZ", buffer, static_cast<long long>(frac));
+  return out;
+}
+
+}  // namespace mlvc::client::cli

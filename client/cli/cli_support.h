@@ -1,0 +1,44 @@
+// Helpers shared by the command files: finding the working copy from the current
+// directory, choosing server and token, printing JSON and times.
+// Requires: client/wc, client/ops, nlohmann-json. Used by: client/cli only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "client/ops/ops_types.h"
+#include "client/wc/working_copy.h"
+#include "nlohmann/json.hpp"
+
+namespace mlvc::client::cli {
+
+// The current directory (absolute). INTERNAL when it cannot be determined (e.g. deleted).
+absl::StatusOr<std::string> CurrentDir();
+
+// Opens the working copy containing `cwd`. NotAWorkingCopyError() (exit 12) when there is
+// none; DATA_LOSS when its state is unreadable.
+absl::StatusOr<wc::WorkingCopy> OpenWorkingCopy(const std::string& cwd);
+
+// Server `server` with the token from MLVC_TOKEN or the credentials file. UNAUTHENTICATED
+// ("not logged in to ...") when there is no token.
+absl::StatusOr<ops::Endpoint> EndpointFor(const std::string& server);
+
+// Prints exactly one JSON document (and a newline) on stdout.
+void PrintJson(const nlohmann::json& doc);
+
+// True when progress may be shown: stderr is a terminal and the output is not --json.
+bool ShowProgress(bool json);
+
+// The line printed for a per-file event of checkout/update/revert ("U path", "A path",
+// "D path", "Skipped path: ...", "Reverted path").
+std::string DescribeEvent(const ops::FileEvent& event);
+// The word used for an event in --json output ("updated", "added", ...).
+std::string EventWord(ops::FileAction action);
+
+// "YYYY-MM-DD HH:MM:SS UTC" for microseconds since the epoch.
+std::string FormatHumanTime(int64_t micros);
+// "YYYY-MM-DDTHH:MM:SS.ffffffZ" (ISO 8601, UTC).
+std::string FormatIsoTime(int64_t micros);
+
+}  // namespace mlvc::client::cli

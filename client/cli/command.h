@@ -1,0 +1,36 @@
+// The shape shared by every `mlvc` command file: each Register*Commands() adds its
+// subcommands to the CLI11 app, and the callback of the subcommand the user chose stores
+// the work to do in `Invocation::run`; main() runs it after parsing succeeded. Keeping the
+// work out of CLI11's callbacks keeps CLI11 exceptions (usage errors) apart from command
+// failures (which are absl::Status, mapped to exit codes in exit_codes.h).
+// Requires: CLI11. Used by: client/cli only.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace mlvc::client::cli {
+
+struct Invocation {
+  std::function<int()> run;  // returns the exit code
+};
+
+// Sets `command`'s footer: `details` (longer explanation, may be empty), the example(s),
+// then the exit code table.
+void SetHelpFooter(CLI::App* command, const std::string& examples,
+                   const std::string& details = "");
+
+void RegisterHelpCommand(CLI::App& app, Invocation& invocation);
+void RegisterLoginCommand(CLI::App& app, Invocation& invocation);
+void RegisterRepoCommands(CLI::App& app, Invocation& invocation);
+void RegisterCheckoutCommand(CLI::App& app, Invocation& invocation);
+void RegisterStatusCommands(CLI::App& app, Invocation& invocation);  // status add rm mv revert
+void RegisterDiffCommand(CLI::App& app, Invocation& invocation);
+void RegisterInfoCommand(CLI::App& app, Invocation& invocation);
+void RegisterCommitCommand(CLI::App& app, Invocation& invocation);
+void RegisterUpdateCommand(CLI::App& app, Invocation& invocation);
+void RegisterLogCommand(CLI::App& app, Invocation& invocation);
+
+}  // namespace mlvc::client::cli

@@ -1,0 +1,43 @@
+// The credentials file of `mlvc login`: which server is the default and the token for each
+// server, in $XDG_CONFIG_HOME/mlvc/credentials.json (default $HOME/.config/mlvc/), mode 0600:
+//   {"default_server": "HOST:PORT", "servers": {"HOST:PORT": {"token": "..."}}}
+// Also decides which server and token a command uses (environment first, then the file).
+// Requires: abseil, nlohmann-json. Used by: client/cli only.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace mlvc::client::cli {
+
+struct Credentials {
+  std::string default_server;
+  std::map<std::string, std::string> tokens;  // server -> token
+};
+
+// The path of the credentials file. FAILED_PRECONDITION when neither XDG_CONFIG_HOME nor
+// HOME is set.
+absl::StatusOr<std::string> CredentialsPath();
+
+// Reads the credentials file; an absent file gives empty credentials. DATA_LOSS when the
+// file is not valid JSON of the documented shape; INTERNAL when it cannot be read.
+absl::StatusOr<Credentials> LoadCredentials();
+
+// Writes the credentials file atomically (temporary file with mode 0600, fsync, rename),
+// creating its directory. INTERNAL on an I/O error.
+absl::Status SaveCredentials(const Credentials& credentials);
+
+// The server for a command: `flag` when non-empty, else MLVC_SERVER, else `wc_server`
+// (the working copy's, may be empty), else the stored default. UNAUTHENTICATED ("not
+// logged in to any server") when there is none.
+absl::StatusOr<std::string> ResolveServer(const std::string& flag, const std::string& wc_server);
+
+// The token for `server`: MLVC_TOKEN when set, else the stored one. UNAUTHENTICATED with
+// the "not logged in" sentence when there is none.
+absl::StatusOr<std::string> ResolveToken(const std::string& server);
+
+}  // namespace mlvc::client::cli
