@@ -1,0 +1,48 @@
+// One user of the real `mlvc` binary in end-to-end tests: its own HOME (so its credentials
+// never touch the real user's), optionally a token in MLVC_TOKEN, and helpers for files.
+// Requires: MLVC_BIN (set by mlvc_add_test(... E2E)). Used by: tests/e2e.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace mlvc::testing {
+
+class MlvcClient {
+ public:
+  // `token` goes to MLVC_TOKEN; empty = no MLVC_TOKEN (then only `mlvc login` gives one).
+  explicit MlvcClient(std::string token);
+
+  // Runs `mlvc ARGS...` in `cwd` (absolute). MLVC_SERVER and XDG_CONFIG_HOME are unset.
+  ProcessResult Run(const std::string& cwd, const std::vector<std::string>& args) const;
+
+  // A scratch folder of this user, e.g. the parent of its working copies.
+  const std::string& home() const { return home_.path(); }
+  std::string Sub(const std::string& rel) const { return home_.Sub(rel); }
+
+ private:
+  std::string mlvc_;
+  std::string token_;
+  TempDir home_;
+};
+
+// Writes `content` to `path`, creating parent folders.
+void WriteFile(const std::string& path, const std::string& content);
+std::string ReadFile(const std::string& path);
+
+// Writes `size` pseudo-random bytes (deterministic in `seed`) to `path`, 1 MiB at a time.
+void WriteRandomFile(const std::string& path, uint64_t size, uint64_t seed);
+
+// SHA-256 of every regular file under `root`, keyed by its path relative to root, skipping
+// the working copy's own `.mlvc` folder.
+std::map<std::string, std::string> HashTree(const std::string& root);
+
+// Non-empty lines of `text`.
+std::vector<std::string> Lines(const std::string& text);
+
+}  // namespace mlvc::testing
