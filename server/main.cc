@@ -1,9 +1,10 @@
-// mlvcd: wiring and command line. `mlvcd migrate`, `mlvcd serve`, `mlvcd admin create-user`.
+// mlvcd: wiring and command line. `mlvcd migrate`, `mlvcd serve`, `mlvcd admin create-user|grant`.
 // Every failure prints one line "mlvcd: ..." to stderr and exits non-zero.
 #include <pthread.h>
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -11,16 +12,17 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "server/core/access.h"
 #include "server/core/authenticator.h"
 #include "server/rpc/server.h"
-#include "server/store/blob/fs_blob_store.h"
+#include "server/store/blob/open_blob_store.h"
 #include "server/store/postgres/migrator.h"
 #include "server/store/postgres/postgres_metadata_store.h"
 
 namespace {
 
 using mlvc::server::store::CheckSchema;
-using mlvc::server::store::FsBlobStore;
+using mlvc::server::store::BlobLocation;
 using mlvc::server::store::Migrate;
 using mlvc::server::store::PostgresMetadataStore;
 
@@ -48,7 +50,8 @@ int RunMigrate(const std::string& db) {
   return 0;
 }
 
-int RunServe(const std::string& db, const std::string& blobs, const std::string& listen, int pool) {
+int RunServe(const std::string& db, const BlobLocation& blobs, const std::string& listen,
+             int pool) {
   // Block the signals before any thread starts, so only the waiting thread receives them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -60,10 +63,9 @@ int RunServe(const std::string& db, const std::string& blobs, const std::string&
   if (!schema.ok()) return Fail("refusing to start", schema);
   auto store = PostgresMetadataStore::Open(db, pool);
   if (!store.ok()) return Fail("cannot open the database", store.status());
-  std::error_code ec;
-  const std::string blob_root = std::filesystem::absolute(blobs, ec).lexically_normal().string();
-  if (ec) return Fail("bad --blobs", absl::InvalidArgumentError(ec.message()));
-  auto blob_store = FsBlobStore::Open(blob_root);
+  auto blob_store = mlvc::server::store::OpenBlobStore(blobs, [](const char* name) {
+    return static_cast<const char*>(std::getenv(name));
+  });
   if (!blob_store.ok()) return Fail("cannot open the blob store", blob_store.status());
   auto server = mlvc::server::rpc::MlvcServer::Start(listen, **store, **blob_store);
   if (!server.ok()) return Fail("cannot start", server.status());
@@ -99,6 +101,20 @@ int RunCreateUser(const std::string& db, const std::string& name, bool admin) {
   return 0;
 }
 
+int RunGrant(const std::string& db, const std::string& user, const std::string& repo,
+             const std::string& role_name) {
+  absl::StatusOr<mlvc::server::core::Role> role = mlvc::server::core::ParseRole(role_name);
+  if (!role.ok()) return Fail("cannot grant", role.status());
+  absl::Status schema = CheckSchema(db);
+  if (!schema.ok()) return Fail("cannot grant", schema);
+  auto store = PostgresMetadataStore::Open(db, 1);
+  if (!store.ok()) return Fail("cannot open the database", store.status());
+  absl::Status granted = mlvc::server::core::GrantRole(**store, std::nullopt, user, repo, *role);
+  if (!granted.ok()) return Fail("cannot grant", granted);
+  std::cout << user << " is now " << role_name << " of " << repo << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,13 +126,21 @@ int main(int argc, char** argv) {
   migrate->add_option("--db", db, "PostgreSQL URI, e.g. postgresql://user@host:5432/mlvc")
       ->required();
 
-  std::string blobs;
+  BlobLocation blobs;
   std::string listen = "127.0.0.1:7070";
   int pool = 8;
   CLI::App* serve = app.add_subcommand("serve", "Serve gRPC until SIGINT or SIGTERM");
   serve->add_option("--db", db, "PostgreSQL URI")->required();
-  serve->add_option("--blobs", blobs, "Folder holding content blobs (created when missing)")
+  serve->add_option("--blobs", blobs.blobs,
+                    "Folder holding content blobs (created when missing), or s3://BUCKET/PREFIX "
+                    "(credentials from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+                    "AWS_SESSION_TOKEN)")
       ->required();
+  serve->add_option("--s3-endpoint", blobs.s3_endpoint,
+                    "S3-compatible endpoint, http(s)://host[:port] "
+                    "(default: AWS's for the region)");
+  serve->add_option("--s3-region", blobs.s3_region,
+                    "S3 region (default: $AWS_REGION, else us-east-1)");
   serve->add_option("--listen", listen, "Address to listen on (host:port)")->capture_default_str();
   serve->add_option("--pool", pool, "Database connections")
       ->capture_default_str()
@@ -131,6 +155,14 @@ int main(int argc, char** argv) {
   create_user->add_option("NAME", user_name, "User name")->required();
   create_user->add_flag("--admin", is_admin, "Make the user a server admin");
   create_user->add_option("--db", db, "PostgreSQL URI")->required();
+  std::string grant_repo;
+  std::string grant_role;
+  CLI::App* grant =
+      admin->add_subcommand("grant", "Give USER the ROLE (reader|writer|maintainer) on REPO");
+  grant->add_option("USER", user_name, "User name")->required();
+  grant->add_option("REPO", grant_repo, "Repository name")->required();
+  grant->add_option("ROLE", grant_role, "reader, writer or maintainer")->required();
+  grant->add_option("--db", db, "PostgreSQL URI")->required();
 
   try {
     app.parse(argc, argv);
@@ -141,6 +173,7 @@ int main(int argc, char** argv) {
     if (*migrate) return RunMigrate(db);
     if (*serve) return RunServe(db, blobs, listen, pool);
     if (*create_user) return RunCreateUser(db, user_name, is_admin);
+    if (*grant) return RunGrant(db, user_name, grant_repo, grant_role);
   } catch (const std::exception& e) {
     std::cerr << "mlvcd: " << e.what() << std::endl;
     return 1;

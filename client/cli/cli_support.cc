@@ -64,6 +64,10 @@ std::string DescribeEvent(const ops::FileEvent& event) {
              ": local edit kept, now unversioned (deleted upstream in " + at + ")";
     case ops::FileAction::kReverted:
       return "Reverted " + event.path;
+    case ops::FileAction::kMerged:
+      return "G " + event.path;
+    case ops::FileAction::kConflicted:
+      return "C " + event.path;
   }
   return event.path;
 }
@@ -84,6 +88,10 @@ std::string EventWord(ops::FileAction action) {
       return "kept_unversioned";
     case ops::FileAction::kReverted:
       return "reverted";
+    case ops::FileAction::kMerged:
+      return "merged";
+    case ops::FileAction::kConflicted:
+      return "conflicted";
   }
   return "unknown";
 }

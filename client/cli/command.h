@@ -32,5 +32,10 @@ void RegisterInfoCommand(CLI::App& app, Invocation& invocation);
 void RegisterCommitCommand(CLI::App& app, Invocation& invocation);
 void RegisterUpdateCommand(CLI::App& app, Invocation& invocation);
 void RegisterLogCommand(CLI::App& app, Invocation& invocation);
+void RegisterBranchCommands(CLI::App& app, Invocation& invocation);  // branch, switch
+void RegisterLabelCommands(CLI::App& app, Invocation& invocation);
+void RegisterLockCommands(CLI::App& app, Invocation& invocation);
+void RegisterMergeCommand(CLI::App& app, Invocation& invocation);
+void RegisterResolveCommand(CLI::App& app, Invocation& invocation);  // lock unlock locks lockable
 
 }  // namespace mlvc::client::cli

@@ -15,6 +15,7 @@ namespace {
 
 struct CommitArgs {
   std::string message;
+  bool keep_locks = false;
   std::vector<std::string> paths;
   bool json = false;
 };
@@ -45,7 +46,8 @@ int RunCommit(const CommitArgs& args) {
   absl::StatusOr<ops::Endpoint> endpoint = EndpointFor(server);
   if (!endpoint.ok()) return ReportError(endpoint.status(), server);
 
-  absl::StatusOr<ops::CommitResult> result = ops::Commit(*wc, *endpoint, args.message, *relpaths);
+  absl::StatusOr<ops::CommitResult> result = ops::Commit(*wc, *endpoint, args.message, *relpaths,
+                                                         args.keep_locks);
   if (!result.ok()) {
     if (ops::IsMissingFilesError(result.status())) {
       // A local problem the user fixes with rm or revert, not a server precondition.
@@ -66,8 +68,12 @@ int RunCommit(const CommitArgs& args) {
     for (const ops::CommittedFile& file : result->files) {
       files.push_back({{"path", file.path}, {"action", ActionWord(file.action)}});
     }
-    PrintJson({{"changeset", result->number}, {"files", files}});
+    PrintJson({{"changeset", result->number}, {"files", files},
+               {"merged", result->merged_paths}});
   } else {
+    for (const std::string& path : result->merged_paths) {
+      std::cout << "G " << path << " (merged with changes committed meanwhile)\n";
+    }
     std::cout << "Committed changeset @" << result->number << ".\n";
   }
   return kExitOk;
@@ -83,6 +89,7 @@ void RegisterCommitCommand(CLI::App& app, Invocation& invocation) {
   cmd->add_option("-m,--message", args->message, "The changeset's message")->required();
   cmd->add_option("PATH", args->paths, "Only changes under these files or folders");
   cmd->add_flag("--json", args->json, "Print {\"changeset\": N, \"files\": [...]}");
+  cmd->add_flag("--keep-locks", args->keep_locks, "Keep your locks on the committed files");
   SetHelpFooter(cmd, "  mlvc commit -m 'Lower the learning rate'\n"
                      "  mlvc commit -m 'New config' configs/\n",
                 "Sends every M, A and D within the working copy (or under PATH...). Only contents\n"

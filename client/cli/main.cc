@@ -55,6 +55,11 @@ int Run(int argc, char** argv) {
   RegisterCommitCommand(app, invocation);
   RegisterUpdateCommand(app, invocation);
   RegisterLogCommand(app, invocation);
+  RegisterBranchCommands(app, invocation);
+  RegisterLabelCommands(app, invocation);
+  RegisterLockCommands(app, invocation);
+  RegisterMergeCommand(app, invocation);
+  RegisterResolveCommand(app, invocation);
   app.footer(std::string(kOverview) + "\nExit codes:\n" + ExitCodeTable());
 
   if (argc <= 1) {

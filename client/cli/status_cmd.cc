@@ -73,12 +73,15 @@ int RunStatus(const PathArgs& args) {
   if (args.json) {
     nlohmann::json doc = nlohmann::json::array();
     for (const wc::StatusItem& item : *items) {
-      doc.push_back({{"path", item.relpath}, {"status", StatusWord(item.code)}});
+      doc.push_back({{"path", item.relpath},
+                     {"status", item.conflicted ? "conflicted" : StatusWord(item.code)}});
     }
     PrintJson(doc);
   } else {
     for (const wc::StatusItem& item : *items) {
-      std::cout << StatusLetter(item.code) << ' ' << item.relpath << '\n';
+      // 'C': conflicted by update or merge, whatever its content; see `mlvc resolve`.
+      std::cout << (item.conflicted ? 'C' : StatusLetter(item.code)) << ' ' << item.relpath
+                << '\n';
     }
   }
   return kExitOk;
@@ -137,15 +140,17 @@ void RegisterStatusCommands(CLI::App& app, Invocation& invocation) {
     auto args = std::make_shared<PathArgs>();
     CLI::App* cmd = app.add_subcommand(
         "status",
-        "Show local changes (M modified, A added, D deleted, ! missing, ? unversioned)");
+        "Show local changes (M modified, A added, D deleted, ! missing, ? unversioned,\n"
+        "C conflicted)");
     cmd->add_option("PATH", args->paths,
                     "Only these files or folders (relative to the current directory)");
     cmd->add_flag("--json", args->json,
                   "Print [{\"path\": ..., \"status\": \"modified|added|deleted|missing|"
-                  "unversioned\"}]");
+                  "unversioned|conflicted\"}]");
     SetHelpFooter(cmd, "  mlvc status\n  mlvc status data/ --json\n",
                   "One line per changed file, sorted: 'M path' modified, 'A path' added, 'D path'\n"
-                  "deleted, '! path' missing (versioned but gone from disk), '? path' unversioned.\n"
+                  "deleted, '! path' missing (versioned but gone from disk), '? path' unversioned,\n"
+                  "'C path' conflicted by update or merge (fix it, then 'mlvc resolve path').\n"
                   "Paths are relative to the working copy root; only the sparse paths are looked at.\n");
     cmd->callback([&invocation, args]() { invocation.run = [args]() { return RunStatus(*args); }; });
   }

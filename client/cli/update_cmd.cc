@@ -62,9 +62,11 @@ void RegisterUpdateCommand(CLI::App& app, Invocation& invocation) {
   SetHelpFooter(cmd, "  mlvc update\n  mlvc update -r 41\n",
                 "Changes only files that changed upstream, printing 'U path' (updated), 'A path'\n"
                 "(added) or 'D path' (deleted) per file, then 'Updated to @N.' A file you modified\n"
-                "that also changed upstream is left untouched ('Skipped path: local edit kept\n"
-                "(changed upstream in @N)'): your edit is never lost, and committing it is refused\n"
-                "as out of date until you resolve it.\n");
+                "that also changed upstream is merged: 'G path' when your edits and the upstream\n"
+                "ones combine cleanly (the file stays modified), 'C path' when they overlap: the\n"
+                "file then holds conflict markers and path.base, path.mine, path.theirs are written\n"
+                "next to it (for a binary, your version is kept as path.mine). A conflicted file\n"
+                "cannot be committed until 'mlvc resolve path'. Your edit is never lost.\n");
   cmd->callback(
       [&invocation, args]() { invocation.run = [args]() { return RunUpdate(*args); }; });
 }

@@ -59,6 +59,7 @@ absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
   config.branch = resolved.branch.empty() ? "main" : resolved.branch;
   config.base_number = resolved.number;
   config.sparse_paths = sparse;
+  ASSIGN_OR_RETURN(config.lockable_patterns, remote->GetLockablePatterns(options.repository));
   ASSIGN_OR_RETURN(wc::WorkingCopy wc, wc::WorkingCopy::Create(root, config));
 
   CheckoutResult result;

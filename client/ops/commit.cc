@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/cord.h"
+#include "client/ops/lock_ops.h"
 #include "client/ops/ops_internal.h"
 #include "common/status/status_macros.h"
 
@@ -32,7 +33,8 @@ bool IsMissingFilesError(const absl::Status& status) {
 
 absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoint,
                                     const std::string& message,
-                                    const std::vector<std::string>& relpaths) {
+                                    const std::vector<std::string>& relpaths,
+                                    bool keep_locks) {
   if (message.empty()) return absl::InvalidArgumentError("the commit message is empty");
   ASSIGN_OR_RETURN(std::vector<wc::StatusItem> items, wc.Scan(relpaths));
   // Keep the refreshed mtimes whatever happens next.
@@ -43,13 +45,20 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
     if (item.code == wc::StatusCode::kMissing) missing.push_back(item.relpath);
   }
   if (!missing.empty()) return MissingFilesError(missing);
+  for (const wc::StatusItem& item : items) {
+    if (!item.conflicted) continue;
+    return absl::AbortedError("'" + item.relpath + "' is conflicted; fix it and run 'mlvc resolve " +
+                              item.relpath + "' (or --ours / --theirs), then commit again");
+  }
 
   remote::SubmitRequest request;
   request.repository = wc.config().repository;
   request.branch = wc.config().branch;
   request.base_number = wc.config().base_number;
   request.message = message;
+  request.keep_locks = keep_locks;
   request.submit_id = internal::RandomHex();
+  request.merge_parent = wc.config().pending_merge_parent;
   std::map<std::string, const wc::StatusItem*> to_upload;  // content id -> a file holding it
   CommitResult result;
   for (const wc::StatusItem& item : items) {
@@ -125,6 +134,27 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
     if (!wc.RecordDiskState(entry).ok()) entry.disk_content_id.clear();
     wc.Put(std::move(entry));
   }
+  std::vector<std::string> submitted_paths;  // the server released our locks on these
+  for (const auto& c : request.changes) submitted_paths.push_back(c.path);
+  if (!request.keep_locks) internal::ForgetReleasedLocks(wc, submitted_paths);
+  // Files the server merged with upstream edits: fetch the merged content it committed.
+  for (const std::string& path : submitted.merged_paths) {
+    const wc::WcEntry* entry = wc.Find(path);
+    if (entry == nullptr) continue;
+    for (const remote::ChangedPathInfo& changed : submitted.changeset.changed_paths) {
+      if (changed.path != path || changed.content_id.empty()) continue;
+      remote::TreeFile file{path, internal::ToRemoteKind(entry->kind), entry->executable, 0,
+                            changed.content_id};
+      RETURN_IF_ERROR(internal::SaveOnError(wc, internal::FetchInto(wc, *remote, file)));
+      wc::WcEntry fetched = *wc.Find(path);
+      absl::StatusOr<internal::LocalFile> local = internal::StatLocal(wc.AbsPath(path));
+      if (local.ok()) fetched.base_size = local->size;
+      if (!wc.RecordDiskState(fetched).ok()) fetched.disk_content_id.clear();
+      wc.Put(std::move(fetched));
+      result.merged_paths.push_back(path);
+    }
+  }
+  wc.mutable_config().pending_merge_parent.reset();
   if (submitted.changeset.parent.has_value() &&
       *submitted.changeset.parent == wc.config().base_number) {
     wc.mutable_config().base_number = submitted.changeset.number;

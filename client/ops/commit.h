@@ -24,6 +24,9 @@ struct CommitResult {
   int64_t number = 0;              // the new changeset
   bool replayed = false;
   std::vector<CommittedFile> files;  // sorted by path
+  // Files the server merged with upstream edits (submit on a moved head); their merged
+  // content was downloaded into the working copy.
+  std::vector<std::string> merged_paths;
 };
 
 // Scans the scope (`relpaths`, empty: the whole working copy within the sparse paths),
@@ -31,15 +34,21 @@ struct CommitResult {
 // then records what was committed (base = new content, added → normal, deleted → forgotten)
 // and saves. The working copy's base moves to the new changeset only when its parent is the
 // old base; otherwise the copy is mixed-revision and each file keeps its own base.
+// A pending working-copy merge (WcConfig::pending_merge_parent) is submitted as the merge
+// parent and cleared. Text files the server merged with upstream edits are downloaded.
 // Errors (nothing is changed locally on any of them):
+//   ABORTED when a file in scope is conflicted (the message names it and says to resolve it);
 //   FAILED_PRECONDITION with IsMissingFilesError() true when a versioned file in scope is
 //     missing ('!'); the message names it and says to 'mlvc rm' or 'mlvc revert' it;
 //   FAILED_PRECONDITION (server): out of date; the message names the path and changeset;
 //   INVALID_ARGUMENT for an empty message; DATA_LOSS when a file changed while uploading;
 //   plus what any server call returns.
+// The server releases the caller's locks on the committed paths (and their lockable files
+// turn read-only) unless `keep_locks`.
 absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoint,
                                     const std::string& message,
-                                    const std::vector<std::string>& relpaths);
+                                    const std::vector<std::string>& relpaths,
+                                    bool keep_locks = false);
 
 // True for Commit's "missing file" refusal (the CLI exits 1 for it, not 6).
 bool IsMissingFilesError(const absl::Status& status);

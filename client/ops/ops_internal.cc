@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "client/wc/lockable.h"
 #include "common/status/status_macros.h"
 #include "common/tree/content_kind.h"
 
@@ -86,6 +87,7 @@ absl::Status FetchInto(wc::WorkingCopy& wc, remote::Remote& remote,
     std::remove(temp.c_str());
     return installed;
   }
+  RETURN_IF_ERROR(wc::ApplyLockMode(wc, file.path));  // lockable files: read-only
   wc::WcEntry entry;
   entry.relpath = file.path;
   entry.base_content_id = file.content_id;

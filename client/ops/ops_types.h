@@ -24,6 +24,8 @@ enum class FileAction {
   kObstructed,  // "Skipped path: an unversioned file is in the way (added upstream in @N)"
   kKeptUnversioned,  // "Skipped path: local edit kept, now unversioned (deleted upstream in @N)"
   kReverted,    // "Reverted path"
+  kMerged,      // "G path": local and incoming edits merged cleanly (file stays modified)
+  kConflicted,  // "C path": conflict markers (or NAME.mine) left; run `mlvc resolve`
 };
 
 struct FileEvent {

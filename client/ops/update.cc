@@ -2,10 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "client/ops/lock_ops.h"
 #include "client/ops/ops_internal.h"
+#include "client/ops/update_merge.h"
 #include "client/ops/update_plan.h"
 #include "common/hash/sha256.h"
 #include "common/status/status_macros.h"
@@ -120,6 +123,19 @@ absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoin
       case Kind::kForget:
         wc.Erase(step.path);
         break;
+      case Kind::kMergeLocalEdit: {
+        // The scan is sorted by path.
+        auto it = std::lower_bound(
+            scan.begin(), scan.end(), step.path,
+            [](const wc::StatusItem& item, const std::string& path) { return item.relpath < path; });
+        if (it == scan.end() || it->relpath != step.path) break;  // the plan came from this scan
+        const wc::StatusItem* local = &*it;
+        absl::StatusOr<FileAction> merged =
+            internal::MergeLocalEdit(wc, *remote, *local, *step.target);
+        status = merged.status();
+        if (status.ok()) report(*merged, step.path, target);
+        break;
+      }
       case Kind::kSkipLocalEdit:
         report(FileAction::kSkipped, step.path,
                LastChangedIn(*remote, repository, step.path, target));
@@ -160,6 +176,7 @@ absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoin
   }
   wc.mutable_config().base_number = target;
   if (!resolved.branch.empty()) wc.mutable_config().branch = resolved.branch;
+  RETURN_IF_ERROR(internal::RefreshLockModes(wc, *remote));  // lock_ops.h
   RETURN_IF_ERROR(wc.Save());
   return result;
 }

@@ -77,7 +77,10 @@ std::vector<UpdateStep> PlanUpdate(const std::map<std::string, wc::WcEntry>& ent
       continue;  // unchanged upstream: whatever is local stays as it is
     }
     if (item != nullptr) {  // M, D or ! locally, and changed upstream
-      add(Kind::kSkipLocalEdit);
+      const bool mergeable = item->code == wc::StatusCode::kModified && !entry->conflicted &&
+                             entry->schedule == wc::Schedule::kNormal &&
+                             entry->base_content_id != file->content_id;
+      add(mergeable ? Kind::kMergeLocalEdit : Kind::kSkipLocalEdit);
       continue;
     }
     add(entry->base_content_id == file->content_id ? Kind::kMetadataOnly : Kind::kFetchChanged);

@@ -19,7 +19,10 @@ struct UpdateStep {
     kFetchNew,      // added upstream: download to `path` (kAdded)
     kFetchChanged,  // changed upstream, unmodified locally: download over it (kUpdated)
     kDelete,        // deleted upstream, unmodified locally: remove file and entry (kDeleted)
-    kSkipLocalEdit,    // changed upstream, modified locally: leave it, keep its base (kSkipped)
+    kSkipLocalEdit,    // changed upstream, deleted/missing/added/conflicted locally: leave it,
+                       // keep its base (kSkipped)
+    kMergeLocalEdit,   // changed upstream, modified locally (content): merge three-way
+                       // (kMerged, or kConflicted with markers / NAME.mine)
     kObstructed,       // added upstream, an unversioned file with other content is there
     kAdoptExisting,    // added upstream, the unversioned file there has that very content:
                        // just record the entry (reported as kAdded, no download)
@@ -35,8 +38,9 @@ struct UpdateStep {
 
 // `entries`: the working copy's entries; `scan`: wc.Scan({}) just before (only M, A, D, !
 // and ? matter); `target`: the target changeset's tree within the sparse paths. Sorted by
-// path. Files the same in the entry's base and the target produce no step. A file scheduled
-// for addition locally that also appeared upstream counts as a local edit (kSkipLocalEdit)
+// path. Files the same in the entry's base and the target produce no step. A file modified
+// locally ('M', scheduled normal, not conflicted already) whose content changed upstream is
+// kMergeLocalEdit. A file scheduled for addition locally that also appeared upstream counts as a local edit (kSkipLocalEdit)
 // unless its content is equal (kAdoptExisting); a file scheduled for deletion or missing
 // locally that changed upstream is kSkipLocalEdit (missing and unchanged upstream: nothing;
 // missing and deleted upstream: kDelete). A path with no entry but an unversioned file on

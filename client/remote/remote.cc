@@ -11,6 +11,7 @@
 #include "common/hash/sha256.h"
 #include "mlvc/v1/content.grpc.pb.h"
 #include "mlvc/v1/history.grpc.pb.h"
+#include "mlvc/v1/lock.grpc.pb.h"
 #include "mlvc/v1/repository.grpc.pb.h"
 
 namespace mlvc::client::remote {
@@ -103,6 +104,7 @@ struct Remote::Impl {
   std::unique_ptr<pb::RepositoryService::Stub> repos;
   std::unique_ptr<pb::ContentService::Stub> content;
   std::unique_ptr<pb::HistoryService::Stub> history;
+  std::unique_ptr<pb::LockService::Stub> locks;
 
   // A context with the token and, when `deadline_seconds` > 0, a deadline.
   std::unique_ptr<grpc::ClientContext> Context(int deadline_seconds) const {
@@ -181,6 +183,7 @@ absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(const std::string& serve
   impl->repos = pb::RepositoryService::NewStub(impl->channel);
   impl->content = pb::ContentService::NewStub(impl->channel);
   impl->history = pb::HistoryService::NewStub(impl->channel);
+  impl->locks = pb::LockService::NewStub(impl->channel);
   return std::unique_ptr<Remote>(new Remote(std::move(impl)));
 }
 
@@ -235,7 +238,7 @@ absl::StatusOr<ResolvedRef> Remote::ResolveRef(const std::string& repository,
   absl::Status status =
       impl_->Convert(impl_->repos->ResolveRef(context.get(), request, &response));
   if (!status.ok()) return status;
-  return ResolvedRef{response.number(), response.branch()};
+  return ResolvedRef{response.number(), response.branch(), response.label()};
 }
 
 absl::StatusOr<std::vector<TreeFile>> Remote::GetTree(const std::string& repository,
@@ -353,6 +356,7 @@ absl::StatusOr<SubmitResult> Remote::Submit(const SubmitRequest& request) {
   pb_request.set_base_number(request.base_number);
   pb_request.set_submit_id(request.submit_id);
   pb_request.set_message(request.message);
+  pb_request.set_keep_locks(request.keep_locks);
   for (const auto& c : request.changes) {
     pb::Change* change = pb_request.add_changes();
     change->set_path(c.path);
@@ -364,15 +368,80 @@ absl::StatusOr<SubmitResult> Remote::Submit(const SubmitRequest& request) {
     }
     change->set_base_content_id(c.base_content_id);
   }
+  if (request.merge_parent.has_value()) pb_request.set_merge_parent(*request.merge_parent);
   absl::Status status;
   for (int attempt = 0; attempt <= impl_->options.submit_retries; ++attempt) {
     pb::SubmitResponse response;
     auto context = impl_->Context(kSubmitDeadlineSeconds);
     status = impl_->Convert(impl_->history->Submit(context.get(), pb_request, &response));
-    if (status.ok()) return SubmitResult{FromPb(response.changeset()), response.replayed()};
+    if (status.ok()) {
+      SubmitResult result{FromPb(response.changeset()), response.replayed(), {}};
+      for (const std::string& p : response.merged_paths()) result.merged_paths.push_back(p);
+      return result;
+    }
     if (status.code() != absl::StatusCode::kUnavailable) break;
   }
   return status;
+}
+
+absl::StatusOr<MergeOutcome> Remote::Merge(const MergeRequest& request) {
+  pb::MergeRequest pb_request;
+  pb_request.set_repository(request.repository);
+  pb_request.set_source(request.source);
+  pb_request.set_target_branch(request.target_branch);
+  pb_request.set_message(request.message);
+  pb_request.set_preview(request.preview);
+  pb_request.set_binary_strategy(request.strategy == MergeStrategy::kOurs
+                                     ? pb::MERGE_STRATEGY_OURS
+                                 : request.strategy == MergeStrategy::kTheirs
+                                     ? pb::MERGE_STRATEGY_THEIRS
+                                     : pb::MERGE_STRATEGY_CONFLICT);
+  pb_request.set_submit_id(request.submit_id);
+  auto entry = [](bool has, const pb::FileEntry& e) -> std::optional<TreeFile> {
+    if (!has) return std::nullopt;
+    return FromPb(e);
+  };
+  pb::MergeResponse response;
+  absl::Status status;
+  for (int attempt = 0; attempt <= impl_->options.submit_retries; ++attempt) {
+    response.Clear();
+    auto context = impl_->Context(kSubmitDeadlineSeconds);
+    status = impl_->Convert(impl_->history->Merge(context.get(), pb_request, &response));
+    // Only a merge with a submit_id may be repeated safely after a lost reply.
+    if (status.code() != absl::StatusCode::kUnavailable ||
+        (request.submit_id.empty() && !request.preview)) {
+      break;
+    }
+  }
+  if (!status.ok()) return status;
+  MergeOutcome out;
+  if (response.has_changeset()) out.changeset = FromPb(response.changeset());
+  for (const auto& f : response.files()) {
+    MergedFileInfo info;
+    info.path = f.path();
+    info.action = FromPb(f.action());
+    info.result = entry(f.has_result(), f.result());
+    info.line_merged = f.line_merged();
+    info.base = entry(f.has_base(), f.base());
+    info.target = entry(f.has_target(), f.target());
+    info.source = entry(f.has_source(), f.source());
+    out.files.push_back(std::move(info));
+  }
+  for (const auto& c : response.conflicts()) {
+    MergeConflictInfo info;
+    info.path = c.path();
+    info.reason = c.reason();
+    info.base = entry(c.has_base(), c.base());
+    info.target = entry(c.has_target(), c.target());
+    info.source = entry(c.has_source(), c.source());
+    out.conflicts.push_back(std::move(info));
+  }
+  out.base_number = response.base_number();
+  out.source_number = response.source_number();
+  out.target_number = response.target_number();
+  out.up_to_date = response.up_to_date();
+  out.replayed = response.replayed();
+  return out;
 }
 
 absl::StatusOr<std::vector<ChangesetInfo>> Remote::Log(const LogQuery& query) {
@@ -382,6 +451,7 @@ absl::StatusOr<std::vector<ChangesetInfo>> Remote::Log(const LogQuery& query) {
   request.set_path(query.path);
   request.set_limit(query.limit);
   request.set_with_paths(query.with_paths);
+  request.set_all_parents(query.all_parents);
   pb::LogResponse response;
   auto context = impl_->Unary();
   absl::Status status = impl_->Convert(impl_->history->Log(context.get(), request, &response));
@@ -406,12 +476,14 @@ absl::StatusOr<ChangesetInfo> Remote::GetChangeset(const std::string& repository
 
 absl::StatusOr<std::vector<FileChange>> Remote::Diff(const std::string& repository,
                                                      int64_t from_number, int64_t to_number,
-                                                     const std::vector<std::string>& paths) {
+                                                     const std::vector<std::string>& paths,
+                                                     bool with_text) {
   pb::DiffRequest request;
   request.set_repository(repository);
   request.set_from_number(from_number);
   request.set_to_number(to_number);
   for (const auto& p : paths) request.add_paths(p);
+  request.set_with_text(with_text);
   pb::DiffResponse response;
   auto context = impl_->Unary();
   absl::Status status = impl_->Convert(impl_->history->Diff(context.get(), request, &response));
@@ -423,9 +495,190 @@ absl::StatusOr<std::vector<FileChange>> Remote::Diff(const std::string& reposito
     change.action = FromPb(f.action());
     if (f.has_from()) change.from = FromPb(f.from());
     if (f.has_to()) change.to = FromPb(f.to());
+    change.unified_diff = f.unified_diff();
     out.push_back(std::move(change));
   }
   return out;
+}
+
+// --- branches and labels ---
+
+namespace {
+
+LabelInfo FromPb(const pb::Label& l) {
+  return LabelInfo{l.name(), l.number(), l.notes(), l.created_by(), l.created_at_micros()};
+}
+
+}  // namespace
+
+absl::StatusOr<BranchInfo> Remote::CreateBranch(const std::string& repository,
+                                                const std::string& name,
+                                                const std::string& from) {
+  pb::CreateBranchRequest request;
+  request.set_repository(repository);
+  request.set_name(name);
+  request.set_from(from);
+  pb::CreateBranchResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->repos->CreateBranch(context.get(), request, &response));
+  if (!status.ok()) return status;
+  return BranchInfo{response.branch().name(), response.branch().head()};
+}
+
+absl::Status Remote::DeleteBranch(const std::string& repository, const std::string& name) {
+  pb::DeleteBranchRequest request;
+  request.set_repository(repository);
+  request.set_name(name);
+  pb::DeleteBranchResponse response;
+  auto context = impl_->Unary();
+  return impl_->Convert(impl_->repos->DeleteBranch(context.get(), request, &response));
+}
+
+absl::StatusOr<LabelInfo> Remote::CreateLabel(const std::string& repository,
+                                              const std::string& name, const std::string& ref,
+                                              const std::string& notes) {
+  pb::CreateLabelRequest request;
+  request.set_repository(repository);
+  request.set_name(name);
+  request.set_ref(ref);
+  request.set_notes(notes);
+  pb::CreateLabelResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->repos->CreateLabel(context.get(), request, &response));
+  if (!status.ok()) return status;
+  return FromPb(response.label());
+}
+
+absl::StatusOr<std::vector<LabelInfo>> Remote::ListLabels(const std::string& repository) {
+  constexpr int kPage = 1000;
+  std::vector<LabelInfo> out;
+  std::string after;
+  while (true) {
+    pb::ListLabelsRequest request;
+    request.set_repository(repository);
+    request.set_limit(kPage);
+    request.set_after(after);
+    pb::ListLabelsResponse response;
+    auto context = impl_->Unary();
+    absl::Status status =
+        impl_->Convert(impl_->repos->ListLabels(context.get(), request, &response));
+    if (!status.ok()) return status;
+    for (const auto& l : response.labels()) out.push_back(FromPb(l));
+    if (response.labels_size() < kPage) break;
+    after = out.back().name;
+  }
+  return out;
+}
+
+absl::Status Remote::DeleteLabel(const std::string& repository, const std::string& name) {
+  pb::DeleteLabelRequest request;
+  request.set_repository(repository);
+  request.set_name(name);
+  pb::DeleteLabelResponse response;
+  auto context = impl_->Unary();
+  return impl_->Convert(impl_->repos->DeleteLabel(context.get(), request, &response));
+}
+
+// --- locks ---
+
+namespace {
+
+LockInfo FromPb(const pb::Lock& l) {
+  return LockInfo{l.path(), l.branch(), l.user(), l.comment(), l.created_at_micros()};
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<LockInfo>> Remote::Lock(const std::string& repository,
+                                                   const std::string& branch,
+                                                   const std::vector<LockTargetInfo>& targets,
+                                                   const std::string& comment) {
+  pb::LockRequest request;
+  request.set_repository(repository);
+  request.set_branch(branch);
+  request.set_comment(comment);
+  for (const LockTargetInfo& t : targets) {
+    pb::LockTarget* out = request.add_targets();
+    out->set_path(t.path);
+    out->set_base_content_id(t.base_content_id);
+  }
+  pb::LockResponse response;
+  auto context = impl_->Unary();
+  absl::Status status = impl_->Convert(impl_->locks->Lock(context.get(), request, &response));
+  if (!status.ok()) return status;
+  std::vector<LockInfo> out;
+  for (const auto& l : response.locks()) out.push_back(FromPb(l));
+  return out;
+}
+
+absl::StatusOr<std::vector<LockInfo>> Remote::Unlock(const std::string& repository,
+                                                     const std::string& branch,
+                                                     const std::vector<std::string>& paths,
+                                                     bool force) {
+  pb::UnlockRequest request;
+  request.set_repository(repository);
+  request.set_branch(branch);
+  for (const std::string& p : paths) request.add_paths(p);
+  request.set_force(force);
+  pb::UnlockResponse response;
+  auto context = impl_->Unary();
+  absl::Status status = impl_->Convert(impl_->locks->Unlock(context.get(), request, &response));
+  if (!status.ok()) return status;
+  std::vector<LockInfo> out;
+  for (const auto& l : response.released()) out.push_back(FromPb(l));
+  return out;
+}
+
+absl::StatusOr<std::vector<LockInfo>> Remote::ListLocks(const std::string& repository,
+                                                        const std::string& branch,
+                                                        const std::string& prefix,
+                                                        int page_size) {
+  std::vector<LockInfo> out;
+  std::string after;
+  while (true) {
+    pb::ListLocksRequest request;
+    request.set_repository(repository);
+    request.set_branch(branch);
+    request.set_path_prefix(prefix);
+    request.set_limit(page_size);
+    request.set_after(after);
+    pb::ListLocksResponse response;
+    auto context = impl_->Unary();
+    absl::Status status =
+        impl_->Convert(impl_->locks->ListLocks(context.get(), request, &response));
+    if (!status.ok()) return status;
+    for (const auto& l : response.locks()) out.push_back(FromPb(l));
+    if (response.next_after().empty()) break;
+    after = response.next_after();
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> Remote::GetLockablePatterns(
+    const std::string& repository) {
+  pb::GetLockablePatternsRequest request;
+  request.set_repository(repository);
+  pb::GetLockablePatternsResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->locks->GetLockablePatterns(context.get(), request, &response));
+  if (!status.ok()) return status;
+  return std::vector<std::string>(response.patterns().begin(), response.patterns().end());
+}
+
+absl::StatusOr<std::vector<std::string>> Remote::SetLockablePatterns(
+    const std::string& repository, const std::vector<std::string>& patterns) {
+  pb::SetLockablePatternsRequest request;
+  request.set_repository(repository);
+  for (const std::string& p : patterns) request.add_patterns(p);
+  pb::SetLockablePatternsResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->locks->SetLockablePatterns(context.get(), request, &response));
+  if (!status.ok()) return status;
+  return std::vector<std::string>(response.patterns().begin(), response.patterns().end());
 }
 
 }  // namespace mlvc::client::remote

@@ -82,14 +82,59 @@ class Remote {
   // FAILED_PRECONDITION when out of date (message names the path and changeset) or a content
   // is missing; INVALID_ARGUMENT, NOT_FOUND as the server says.
   absl::StatusOr<SubmitResult> Submit(const SubmitRequest& request);
+  // Merges on the server (see HistoryService.Merge). ABORTED "merge conflict in N paths:
+  // ..." when not a preview and paths conflict; NOT_FOUND for an unknown repository, source
+  // or target branch; PERMISSION_DENIED without the writer role.
+  absl::StatusOr<MergeOutcome> Merge(const MergeRequest& request);
   // Newest first. NOT_FOUND for an unknown repository/ref.
   absl::StatusOr<std::vector<ChangesetInfo>> Log(const LogQuery& query);
   // With its changed paths. NOT_FOUND when unknown.
   absl::StatusOr<ChangesetInfo> GetChangeset(const std::string& repository, int64_t number);
-  // File-level differences between two changesets, sorted by path.
+  // File-level differences between two changesets, sorted by path. With `with_text`, text
+  // files of at most 1 MiB on both sides carry their unified diff, rendered by the server.
   absl::StatusOr<std::vector<FileChange>> Diff(const std::string& repository,
                                                int64_t from_number, int64_t to_number,
-                                               const std::vector<std::string>& paths);
+                                               const std::vector<std::string>& paths,
+                                               bool with_text = false);
+
+  // --- branches and labels (branches and labels share one name space per repository) ---
+  // `from`: branch, label or changeset number; empty means "main". INVALID_ARGUMENT bad
+  // name, ALREADY_EXISTS when a branch or label has the name, NOT_FOUND unknown source.
+  absl::StatusOr<BranchInfo> CreateBranch(const std::string& repository, const std::string& name,
+                                          const std::string& from);
+  // FAILED_PRECONDITION for "main", NOT_FOUND unknown branch.
+  absl::Status DeleteBranch(const std::string& repository, const std::string& name);
+  // ALREADY_EXISTS "label 'v1.0' already exists", INVALID_ARGUMENT bad name, NOT_FOUND
+  // unknown ref.
+  absl::StatusOr<LabelInfo> CreateLabel(const std::string& repository, const std::string& name,
+                                        const std::string& ref, const std::string& notes);
+  // Every label, sorted by name (fetched page by page).
+  absl::StatusOr<std::vector<LabelInfo>> ListLabels(const std::string& repository);
+  // PERMISSION_DENIED unless a maintainer; NOT_FOUND unknown label.
+  absl::Status DeleteLabel(const std::string& repository, const std::string& name);
+
+  // --- locks (LockService; see proto/mlvc/v1/lock.proto for the errors) ---
+  // All or nothing. FAILED_PRECONDITION "'P' is locked by U since T" or "... out of date ...".
+  absl::StatusOr<std::vector<LockInfo>> Lock(const std::string& repository,
+                                             const std::string& branch,
+                                             const std::vector<LockTargetInfo>& targets,
+                                             const std::string& comment);
+  // All or nothing. NOT_FOUND "'P' is not locked", FAILED_PRECONDITION "'P' is not locked by
+  // you ...", PERMISSION_DENIED for `force` without the maintainer role.
+  absl::StatusOr<std::vector<LockInfo>> Unlock(const std::string& repository,
+                                               const std::string& branch,
+                                               const std::vector<std::string>& paths,
+                                               bool force);
+  // Every lock of `branch` whose path starts with `prefix`, in path order, fetched in pages
+  // of `page_size` (one round trip for up to that many locks).
+  absl::StatusOr<std::vector<LockInfo>> ListLocks(const std::string& repository,
+                                                  const std::string& branch,
+                                                  const std::string& prefix,
+                                                  int page_size = 10000);
+  absl::StatusOr<std::vector<std::string>> GetLockablePatterns(const std::string& repository);
+  // PERMISSION_DENIED unless a maintainer. Returns the patterns now in force.
+  absl::StatusOr<std::vector<std::string>> SetLockablePatterns(
+      const std::string& repository, const std::vector<std::string>& patterns);
 
  private:
   struct Impl;

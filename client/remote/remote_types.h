@@ -26,7 +26,17 @@ struct BranchInfo {
 
 struct ResolvedRef {
   int64_t number = 0;
-  std::string branch;  // empty when the ref was a changeset number
+  std::string branch;  // empty when the ref was a changeset number or a label
+  std::string label;   // the label, when the ref named one
+};
+
+// A label: an immutable name for a changeset.
+struct LabelInfo {
+  std::string name;
+  int64_t number = 0;
+  std::string notes;
+  std::string created_by;
+  int64_t created_at_micros = 0;
 };
 
 // One file of a changeset's tree.
@@ -61,6 +71,8 @@ struct LogQuery {
   std::string path;  // empty: every changeset
   int32_t limit = 0;  // 0: the server's default (100)
   bool with_paths = false;
+  // Every changeset reachable through first and merge parents (for a graph); no `path`.
+  bool all_parents = false;
 };
 
 struct FileChange {
@@ -68,6 +80,7 @@ struct FileChange {
   ChangeAction action = ChangeAction::kModify;
   std::optional<TreeFile> from;  // absent for kAdd
   std::optional<TreeFile> to;    // absent for kDelete
+  std::string unified_diff;      // asked for with_text: a text file's diff (<= 1 MiB sides)
 };
 
 // One change of a submit.
@@ -87,11 +100,71 @@ struct SubmitRequest {
   std::string submit_id;  // 1-64 chars [A-Za-z0-9-]; a retry must reuse it
   std::string message;
   std::vector<SubmitChange> changes;
+  std::optional<int64_t> merge_parent;  // set when committing a working-copy merge
+  bool keep_locks = false;  // keep the submitter's locks on the changed paths
+};
+
+// A lock of one path of one branch (LockService).
+struct LockInfo {
+  std::string path;
+  std::string branch;
+  std::string user;
+  std::string comment;
+  int64_t created_at_micros = 0;  // since the Unix epoch, UTC
+};
+
+// A path to lock with the content the working copy is based on there (empty: none).
+struct LockTargetInfo {
+  std::string path;
+  std::string base_content_id;
 };
 
 struct SubmitResult {
   ChangesetInfo changeset;
   bool replayed = false;  // the submit_id had already landed
+  // Text paths the server merged with upstream changes: the changeset holds content the
+  // client does not have yet.
+  std::vector<std::string> merged_paths;
+};
+
+// --- merge (HistoryService.Merge) ---
+
+enum class MergeStrategy { kConflict, kOurs, kTheirs };
+
+struct MergeRequest {
+  std::string repository;
+  std::string source;         // branch, label or changeset number
+  std::string target_branch;
+  std::string message;        // empty: the server's default
+  bool preview = false;
+  MergeStrategy strategy = MergeStrategy::kConflict;
+  std::string submit_id;      // optional; a retry must reuse it
+};
+
+// One path a merge changes (relative to the target head), with its three versions.
+struct MergedFileInfo {
+  std::string path;
+  ChangeAction action = ChangeAction::kModify;
+  std::optional<TreeFile> result;  // absent for kDelete
+  bool line_merged = false;
+  std::optional<TreeFile> base, target, source;
+};
+
+struct MergeConflictInfo {
+  std::string path;
+  std::string reason;
+  std::optional<TreeFile> base, target, source;
+};
+
+struct MergeOutcome {
+  std::optional<ChangesetInfo> changeset;  // absent on preview / up to date
+  std::vector<MergedFileInfo> files;
+  std::vector<MergeConflictInfo> conflicts;  // only on preview
+  int64_t base_number = 0;
+  int64_t source_number = 0;
+  int64_t target_number = 0;
+  bool up_to_date = false;
+  bool replayed = false;
 };
 
 }  // namespace mlvc::client::remote

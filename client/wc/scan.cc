@@ -139,10 +139,12 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
       seen.insert(relpath);
       StatusItem item{relpath, StatusCode::kModified, content_id, st.size, kind,
                       st.executable};
+      item.conflicted = entry.conflicted;
       if (entry.schedule == Schedule::kAdded) {
         item.code = StatusCode::kAdded;
         items.push_back(std::move(item));
-      } else if (content_id != entry.base_content_id || st.executable != entry.executable) {
+      } else if (content_id != entry.base_content_id || st.executable != entry.executable ||
+                 entry.conflicted) {
         items.push_back(std::move(item));
       }
     }
@@ -157,6 +159,7 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
     items.push_back(StatusItem{relpath, entry.schedule == Schedule::kDeleted
                                             ? StatusCode::kDeleted
                                             : StatusCode::kMissing});
+    items.back().conflicted = entry.conflicted;
   }
   std::sort(items.begin(), items.end(),
             [](const StatusItem& a, const StatusItem& b) { return a.relpath < b.relpath; });

@@ -1,5 +1,6 @@
 #include "client/wc/state_file_internal.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "absl/strings/str_cat.h"
@@ -57,6 +58,10 @@ std::string EncodeState(const WcConfig& config, const std::map<std::string, WcEn
   j["branch"] = config.branch;
   j["base"] = config.base_number;
   j["sparse_paths"] = config.sparse_paths;
+  // Optional keys (absent in state files written before locks existed).
+  if (config.lockable_patterns.has_value()) j["lockable_patterns"] = *config.lockable_patterns;
+  if (!config.held_locks.empty()) j["held_locks"] = config.held_locks;
+  if (config.pending_merge_parent.has_value()) j["merge_parent"] = *config.pending_merge_parent;
   json list = json::array();
   for (const auto& [relpath, e] : entries) {
     list.push_back(json{{"path", relpath},
@@ -68,7 +73,8 @@ std::string EncodeState(const WcConfig& config, const std::map<std::string, WcEn
                         {"kind", KindName(e.kind)},
                         {"executable", e.executable},
                         {"disk_kind", KindName(e.disk_kind)},
-                        {"schedule", ScheduleName(e.schedule)}});
+                        {"schedule", ScheduleName(e.schedule)},
+                        {"conflicted", e.conflicted}});
   }
   j["entries"] = std::move(list);
   return j.dump(1) + "\n";
@@ -88,8 +94,19 @@ absl::StatusOr<WcState> DecodeState(std::string_view text) {
     state.config.branch = j.at("branch").get<std::string>();
     state.config.base_number = j.at("base").get<int64_t>();
     state.config.sparse_paths = j.at("sparse_paths").get<std::vector<std::string>>();
+    if (j.contains("merge_parent")) {
+      state.config.pending_merge_parent = j.at("merge_parent").get<int64_t>();
+    }
     for (const std::string& p : state.config.sparse_paths) {
       if (!common::NormalizeRepoRelpath(p).ok()) throw BadState{"bad sparse path '" + p + "'"};
+    }
+    if (j.contains("lockable_patterns")) {
+      state.config.lockable_patterns =
+          j.at("lockable_patterns").get<std::vector<std::string>>();
+    }
+    if (j.contains("held_locks")) {
+      state.config.held_locks = j.at("held_locks").get<std::vector<std::string>>();
+      std::sort(state.config.held_locks.begin(), state.config.held_locks.end());
     }
     for (const json& je : j.at("entries")) {
       WcEntry e;
@@ -105,6 +122,7 @@ absl::StatusOr<WcState> DecodeState(std::string_view text) {
       e.executable = je.at("executable").get<bool>();
       e.disk_kind = ParseKind(je.at("disk_kind"));
       e.schedule = ParseSchedule(je.at("schedule"));
+      e.conflicted = je.value("conflicted", false);
       CheckContentId(e.base_content_id);
       CheckContentId(e.disk_content_id);
       std::string key = e.relpath;

@@ -33,6 +33,14 @@ struct WcConfig {
   std::string branch;          // branch followed by update/commit
   int64_t base_number = 0;     // changeset the working copy was last updated to
   std::vector<std::string> sparse_paths;  // empty: the whole repository
+  // The repository's lockable patterns as last fetched (checkout, update); nullopt when not
+  // known yet (a state file written before locks existed), which update then fetches.
+  std::optional<std::vector<std::string>> lockable_patterns;
+  // Paths this working copy locked on its branch (sorted): writable although lockable.
+  std::vector<std::string> held_locks;
+  // A merge made in this working copy (`mlvc merge SOURCE`) and not committed yet: the
+  // next commit records this changeset as its merge parent.
+  std::optional<int64_t> pending_merge_parent;
 };
 
 struct WcEntry {
@@ -50,6 +58,10 @@ struct WcEntry {
   // Kind of the content `disk_content_id` names (sniffed when it was hashed).
   FileKind disk_kind = FileKind::kBinary;
   Schedule schedule = Schedule::kNormal;
+  // Set by update or merge when local and incoming changes could not be combined; the file
+  // (with conflict markers, or the incoming version next to NAME.mine) must be resolved
+  // (`mlvc resolve`) before it can be committed.
+  bool conflicted = false;
 };
 
 enum class StatusCode {
@@ -68,6 +80,9 @@ struct StatusItem {
   uint64_t size = 0;
   FileKind kind = FileKind::kBinary;
   bool executable = false;
+  // The entry is conflicted (WcEntry::conflicted): Scan() reports such a file even when it
+  // equals its base (as kModified, or kAdded/kMissing as the case may be).
+  bool conflicted = false;
 };
 
 // What the last Scan() did, so that tests (and --verbose output) can see that unchanged

@@ -70,4 +70,25 @@ absl::Status ValidateBranchName(std::string_view name) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateLabelName(std::string_view name) {
+  if (name.empty()) return absl::InvalidArgumentError("label name is empty");
+  if (name.size() > 100) {
+    return absl::InvalidArgumentError("invalid label name: longer than 100 characters");
+  }
+  if (AllDigits(name)) {
+    return absl::InvalidArgumentError(
+        "invalid label name '" + std::string(name) + "': must not be all digits");
+  }
+  if (name.find('/') != std::string_view::npos) {
+    return absl::InvalidArgumentError("invalid label name '" + std::string(name) +
+                                      "': must not contain '/'");
+  }
+  if (absl::Status s = ValidateSegment("label", name, name); !s.ok()) return s;
+  if (name.ends_with(".lock")) {
+    return absl::InvalidArgumentError("invalid label name '" + std::string(name) +
+                                      "': must not end with '.lock'");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace mlvc::common

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "server/core/types.h"
+#include "server/store/blob_store.h"
 #include "server/store/metadata_store.h"
 
 namespace mlvc::server::core {
@@ -18,6 +19,10 @@ namespace mlvc::server::core {
 class HistoryService {
  public:
   explicit HistoryService(store::MetadataStore& store) : store_(store) {}
+
+  // Where Diff(..., with_text=true) reads file contents; without one, diffs carry no text.
+  // Set once, before serving; the store must outlive this service.
+  void SetBlobStore(store::BlobStore* blobs) { blobs_ = blobs; }
 
   // Calls `batch` with the files of changeset `number` (only those equal to or under one of
   // `paths` when non-empty), bytewise sorted by path, at most kTreeBatchSize per call; only
@@ -36,6 +41,21 @@ class HistoryService {
                                                  const std::string& ref, const std::string& path,
                                                  int limit, bool with_paths);
 
+  // Every changeset reachable from `ref` through first AND merge parents, newest (highest
+  // number) first, for `log --graph`; `limit` as for Log. INVALID_ARGUMENT negative limit,
+  // NOT_FOUND unknown repository or ref. (history_graph_diff.cc)
+  absl::StatusOr<std::vector<ChangesetInfo>> LogAllParents(const std::string& repository,
+                                                           const std::string& ref, int limit,
+                                                           bool with_paths);
+
+  // As Diff, and with `with_text` each text file below kMaxTextDiffBytes on both sides also
+  // gets its unified diff ("--- a/PATH", "+++ b/PATH"), read from the blob store (none
+  // without SetBlobStore). DATA_LOSS when a content is missing from the blob store.
+  // (history_graph_diff.cc)
+  absl::StatusOr<std::vector<FileDiff>> Diff(const std::string& repository, int64_t from,
+                                             int64_t to, const std::vector<std::string>& paths,
+                                             bool with_text);
+
   // One changeset with its changed paths. NOT_FOUND for an unknown repository or changeset.
   absl::StatusOr<ChangesetInfo> GetChangeset(const std::string& repository, int64_t number);
 
@@ -49,16 +69,21 @@ class HistoryService {
   //   INVALID_ARGUMENT  bad path, duplicate path, empty or too many changes (> 100,000),
   //                     malformed content id, bad action or kind, empty message, bad
   //                     submit_id (1-64 of [A-Za-z0-9-]), a file/directory clash;
-  //   NOT_FOUND         unknown repository or branch;
+  //   NOT_FOUND         unknown repository or branch, or unknown merge_parent changeset;
   //   FAILED_PRECONDITION "out of date: 'PATH' was changed in @N" when the head holds at a
   //                     path something other than the change's base, or
   //                     "content C for 'PATH' has not been uploaded";
+  // A text MODIFY whose path changed at the head since its base is merged three-way with
+  // the head (submit_merge.h, needs SetBlobStore): clean merges land with the merged content
+  // and are listed in merged_paths; overlapping ones are out of date as above.
+  // A set merge_parent is recorded as the changeset's merge parent.
   // A submit_id already used in the repository returns that changeset with replayed=true.
   // Nothing is changed on any error.
   absl::StatusOr<SubmitResult> Submit(const Caller& caller, const SubmitRequest& request);
 
  private:
   store::MetadataStore& store_;
+  store::BlobStore* blobs_ = nullptr;
 };
 
 // Normalizes every path of `paths` (INVALID_ARGUMENT naming the bad one).

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/path/names.h"
 #include "common/status/status_macros.h"
 
 namespace mlvc::server::core {
@@ -51,17 +52,30 @@ absl::StatusOr<ResolvedRef> ResolveRefIn(store::MetadataTxn& txn,
     return ResolvedRef{cs.number, ""};
   }
   if (!ref.empty() && ref[0] == '@') {
-    return absl::InvalidArgumentError(
-        absl::StrCat("'", absl::CHexEscape(ref), "' is not a changeset number"));
+    // "@v1.0" names a label (as in "checkout SERVER/REPO@v1.0"), never a branch.
+    const std::string label = ref.substr(1);
+    if (!common::ValidateLabelName(label).ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "'", absl::CHexEscape(ref), "' is neither a changeset number nor a label"));
+    }
+    absl::StatusOr<store::LabelRecord> l = txn.GetLabel(repo.id, label);
+    if (absl::IsNotFound(l.status())) {
+      return absl::NotFoundError(
+          absl::StrCat("unknown label '", label, "' in repository '", repo.name, "'"));
+    }
+    RETURN_IF_ERROR(l.status());
+    return ResolvedRef{l->number, "", label};
   }
   const std::string branch = ref.empty() ? "main" : ref;
   absl::StatusOr<store::BranchRecord> b = txn.GetBranch(repo.id, branch, /*for_update=*/false);
-  if (absl::IsNotFound(b.status())) {
-    return absl::NotFoundError(absl::StrCat("unknown branch '", absl::CHexEscape(branch),
-                                            "' in repository '", repo.name, "'"));
-  }
-  RETURN_IF_ERROR(b.status());
-  return ResolvedRef{b->head, branch};
+  if (b.ok()) return ResolvedRef{b->head, branch, ""};
+  if (!absl::IsNotFound(b.status())) return b.status();
+  // Branches and labels share one namespace, so at most one of the two lookups finds it.
+  absl::StatusOr<store::LabelRecord> l = txn.GetLabel(repo.id, branch);
+  if (l.ok()) return ResolvedRef{l->number, "", branch};
+  if (!absl::IsNotFound(l.status())) return l.status();
+  return absl::NotFoundError(absl::StrCat("unknown branch or label '", absl::CHexEscape(branch),
+                                          "' in repository '", repo.name, "'"));
 }
 
 }  // namespace mlvc::server::core

@@ -16,8 +16,10 @@ absl::StatusOr<store::RepositoryRecord> FindRepository(store::MetadataTxn& txn,
                                                        const std::string& name);
 
 // Resolves `ref` in `repo`: "" means branch "main"; decimal digits, optionally prefixed with
-// '@', name a changeset; anything else a branch. NOT_FOUND "unknown branch 'B' in repository
-// 'R'" or "unknown changeset @N in repository 'R'"; INVALID_ARGUMENT for a number too large.
+// '@', name a changeset; '@' followed by a label name names that label; anything else a
+// branch, or else a label (branches and labels share one namespace). NOT_FOUND "unknown
+// branch or label 'B' in repository 'R'", "unknown label 'L' in repository 'R'" or "unknown
+// changeset @N in repository 'R'"; INVALID_ARGUMENT for a number too large or a bad "@...".
 absl::StatusOr<ResolvedRef> ResolveRefIn(store::MetadataTxn& txn,
                                          const store::RepositoryRecord& repo,
                                          const std::string& ref);

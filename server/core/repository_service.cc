@@ -27,6 +27,8 @@ absl::StatusOr<store::RepositoryRecord> RepositoryService::CreateRepository(
     cs.message = "create repository";
     RETURN_IF_ERROR(txn.InsertChangeset(repo->id, cs, {}));
     RETURN_IF_ERROR(txn.CreateBranch(repo->id, "main", number));
+    // The creator maintains the repository (roles: server/core/access.h).
+    RETURN_IF_ERROR(txn.SetRole(repo->id, caller.user.id, store::Role::kMaintainer));
     store::AuditRecord audit;
     audit.user_id = caller.user.id;
     audit.action = "repository.create";

@@ -32,6 +32,41 @@ class RepositoryService {
   // See ResolveRefIn (refs.h): NOT_FOUND for an unknown repository, branch or changeset.
   absl::StatusOr<ResolvedRef> ResolveRef(const std::string& repository, const std::string& ref);
 
+  // --- branches and labels (branch_label_service.cc) ---
+  // Branches and labels share one namespace per repository: creating either with a name the
+  // other already has is ALREADY_EXISTS. Each mutation is one transaction with an audit row.
+
+  // Creates branch `name` at the changeset `from` resolves to (ResolveRefIn; "" is main):
+  // one row, no tree is copied. Needs the writer role.
+  // INVALID_ARGUMENT bad name; ALREADY_EXISTS "branch 'B' already exists" or "a label named
+  // 'B' already exists"; NOT_FOUND unknown repository or source; PERMISSION_DENIED.
+  absl::StatusOr<store::BranchRecord> CreateBranch(const Caller& caller,
+                                                   const std::string& repository,
+                                                   const std::string& name,
+                                                   const std::string& from);
+  // Deletes branch `name` (its changesets stay). Needs the writer role.
+  // FAILED_PRECONDITION "branch 'main' cannot be deleted"; NOT_FOUND unknown repository or
+  // branch; PERMISSION_DENIED.
+  absl::Status DeleteBranch(const Caller& caller, const std::string& repository,
+                            const std::string& name);
+  // Creates the immutable label `name` on the changeset `ref` resolves to. Needs the writer
+  // role. INVALID_ARGUMENT bad name (common::ValidateLabelName); ALREADY_EXISTS "label 'L'
+  // already exists" or "a branch named 'L' already exists"; NOT_FOUND unknown repository or
+  // ref; PERMISSION_DENIED.
+  absl::StatusOr<store::LabelRecord> CreateLabel(const Caller& caller,
+                                                 const std::string& repository,
+                                                 const std::string& name, const std::string& ref,
+                                                 const std::string& notes);
+  // Labels sorted bytewise by name, after `after` when non-empty; `limit` 0 means 1,000,
+  // capped at 10,000. INVALID_ARGUMENT negative limit; NOT_FOUND unknown repository.
+  absl::StatusOr<std::vector<store::LabelRecord>> ListLabels(const std::string& repository,
+                                                             const std::string& after,
+                                                             int limit);
+  // Deletes a label. Needs the maintainer role. NOT_FOUND unknown repository or label;
+  // PERMISSION_DENIED (audited too).
+  absl::Status DeleteLabel(const Caller& caller, const std::string& repository,
+                           const std::string& name);
+
  private:
   store::MetadataStore& store_;
 };

@@ -1,6 +1,7 @@
 // HistoryService::Submit: validation before any store access, then one transaction that
 // checks each change against the branch head (not the client's base), so a submit on a
 // moved head lands on top whenever its paths were not touched in between.
+#include <deque>
 #include <map>
 #include <set>
 
@@ -11,7 +12,9 @@
 #include "common/path/repo_path.h"
 #include "common/status/status_macros.h"
 #include "server/core/history_service.h"
+#include "server/core/lock_service.h"
 #include "server/core/refs.h"
+#include "server/core/submit_merge.h"
 #include "server/core/tree_editor.h"
 
 namespace mlvc::server::core {
@@ -130,10 +133,18 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
 
     const int64_t head = branch->head;
     ASSIGN_OR_RETURN(store::ChangesetRecord head_cs, FindChangeset(txn, repo, head));
+    // Others' locks refuse the submit; the submitter's are released with it (lock_service.h).
+    RETURN_IF_ERROR(CheckSubmitLocks(txn, repo.id, request.branch, caller, changes,
+                                     request.keep_locks));
     TreeNodeCache cache([&txn](const std::string& hash) { return txn.GetTreeNode(hash); });
+
+    if (request.merge_parent.has_value()) {
+      RETURN_IF_ERROR(FindChangeset(txn, repo, *request.merge_parent).status());
+    }
 
     // Out-of-date check against the head, path by path.
     std::vector<const Change*> effective;
+    std::deque<Change> merged_changes;  // text changes merged with the head (stable addresses)
     for (const Change& c : changes) {
       ASSIGN_OR_RETURN(std::optional<TreeNodeEntry> at_head,
                        LookupPath(cache, head_cs.root_tree, c.path));
@@ -148,6 +159,21 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
       } else {
         up_to_date = at_head.has_value() && at_head->id == c.base_content_id;
         if (up_to_date && *c.action == PathAction::kModify && SameFile(*at_head, c)) continue;
+      }
+      if (!up_to_date && blobs_ != nullptr && at_head.has_value()) {
+        // A text also changed upstream: a clean three-way merge lands instead of refusing.
+        ASSIGN_OR_RETURN(std::optional<HeadMerge> merged,
+                         MergeChangeOnHead(*blobs_, txn, c, *at_head));
+        if (merged.has_value()) {
+          if (merged->content_id == at_head->id && at_head->executable == c.executable) {
+            continue;  // the head already holds exactly the merged result
+          }
+          Change& m = merged_changes.emplace_back(c);
+          m.content_id = merged->content_id;
+          result.merged_paths.push_back(c.path);
+          effective.push_back(&m);
+          continue;
+        }
       }
       if (!up_to_date) {
         ASSIGN_OR_RETURN(std::optional<int64_t> changed_in,
@@ -205,6 +231,7 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
     store::ChangesetRecord cs;
     cs.number = number;
     cs.parent = head;
+    cs.merge_parent = request.merge_parent;
     cs.root_tree = tree.root;
     cs.author_id = caller.user.id;
     cs.message = request.message;

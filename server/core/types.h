@@ -52,11 +52,18 @@ struct SubmitRequest {
   std::string submit_id;
   std::string message;
   std::vector<Change> changes;
+  // Keep the submitter's locks on the changed paths (released by default when it lands).
+  bool keep_locks = false;
+  // A merge made in a working copy: recorded as the changeset's merge parent.
+  std::optional<int64_t> merge_parent;
 };
 
 struct SubmitResult {
   ChangesetInfo changeset;
   bool replayed = false;  // true when submit_id had already landed
+  // Text paths changed on the branch since the client's base too, merged three-way by the
+  // server: the changeset holds merged content the client does not have yet. In request order.
+  std::vector<std::string> merged_paths;
 };
 
 // One file that differs between two versions.
@@ -65,11 +72,15 @@ struct FileDiff {
   store::PathAction action = store::PathAction::kModify;
   std::optional<FileEntry> from;  // absent for kAdd
   std::optional<FileEntry> to;    // absent for kDelete
+  // With HistoryService::Diff(..., with_text=true): the unified diff of a text file below
+  // kMaxTextDiffBytes on both sides; empty otherwise.
+  std::string unified_diff;
 };
 
 struct ResolvedRef {
   int64_t number = 0;
-  std::string branch;  // empty when the ref was a changeset number
+  std::string branch;  // empty when the ref was a changeset number or a label
+  std::string label;   // the label, when the ref named one
 };
 
 inline constexpr size_t kMaxSubmitChanges = 100000;
@@ -78,5 +89,8 @@ inline constexpr size_t kTreeBatchSize = 1000;
 inline constexpr size_t kMaxPieceBytes = 1 << 20;
 inline constexpr int kDefaultLogLimit = 100;
 inline constexpr int kMaxLogLimit = 10000;
+inline constexpr uint64_t kMaxTextDiffBytes = 1 << 20;  // server-rendered diffs, each side
+inline constexpr int kDefaultLabelLimit = 1000;
+inline constexpr int kMaxLabelLimit = 10000;
 
 }  // namespace mlvc::server::core

@@ -62,6 +62,7 @@ void ToProto(const core::FileDiff& in, v1::FileDiff* out) {
   out->set_action(ToProto(in.action));
   if (in.from.has_value()) ToProto(*in.from, out->mutable_from());
   if (in.to.has_value()) ToProto(*in.to, out->mutable_to());
+  out->set_unified_diff(in.unified_diff);
 }
 
 core::Change FromProto(const v1::Change& in) {
@@ -106,8 +107,10 @@ core::SubmitRequest FromProto(const v1::SubmitRequest& in) {
   r.base_number = in.base_number();
   r.submit_id = in.submit_id();
   r.message = in.message();
+  r.keep_locks = in.keep_locks();
   r.changes.reserve(in.changes_size());
   for (const v1::Change& c : in.changes()) r.changes.push_back(FromProto(c));
+  if (in.has_merge_parent()) r.merge_parent = in.merge_parent();
   return r;
 }
 

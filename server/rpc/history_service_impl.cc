@@ -32,9 +32,15 @@ grpc::Status HistoryServiceImpl::GetTree(grpc::ServerContext* context,
 grpc::Status HistoryServiceImpl::Log(grpc::ServerContext* context, const v1::LogRequest* request,
                                      v1::LogResponse* response) {
   return HandleRpc(context, auth_, "Log", [&](const core::Caller&) {
+    if (request->all_parents() && !request->path().empty()) {
+      return absl::InvalidArgumentError("a log through every parent cannot filter by path");
+    }
     ASSIGN_OR_RETURN(std::vector<core::ChangesetInfo> log,
-                     history_.Log(request->repository(), request->ref(), request->path(),
-                                  request->limit(), request->with_paths()));
+                     request->all_parents()
+                         ? history_.LogAllParents(request->repository(), request->ref(),
+                                                  request->limit(), request->with_paths())
+                         : history_.Log(request->repository(), request->ref(), request->path(),
+                                        request->limit(), request->with_paths()));
     for (const core::ChangesetInfo& cs : log) ToProto(cs, response->add_changesets());
     return absl::OkStatus();
   });
@@ -56,7 +62,8 @@ grpc::Status HistoryServiceImpl::Diff(grpc::ServerContext* context, const v1::Di
   return HandleRpc(context, auth_, "Diff", [&](const core::Caller&) {
     ASSIGN_OR_RETURN(std::vector<core::FileDiff> files,
                      history_.Diff(request->repository(), request->from_number(),
-                                   request->to_number(), Paths(request->paths())));
+                                   request->to_number(), Paths(request->paths()),
+                                   request->with_text()));
     for (const core::FileDiff& f : files) ToProto(f, response->add_files());
     return absl::OkStatus();
   });
@@ -69,6 +76,7 @@ grpc::Status HistoryServiceImpl::Submit(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(core::SubmitResult result, history_.Submit(caller, FromProto(*request)));
     ToProto(result.changeset, response->mutable_changeset());
     response->set_replayed(result.replayed);
+    for (const std::string& path : result.merged_paths) response->add_merged_paths(path);
     return absl::OkStatus();
   });
 }

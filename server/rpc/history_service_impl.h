@@ -5,6 +5,7 @@
 #include "mlvc/v1/history.grpc.pb.h"
 #include "server/core/authenticator.h"
 #include "server/core/history_service.h"
+#include "server/core/merge_service.h"
 
 namespace mlvc::server::rpc {
 
@@ -23,10 +24,17 @@ class HistoryServiceImpl final : public v1::HistoryService::Service {
                     v1::DiffResponse* response) override;
   grpc::Status Submit(grpc::ServerContext* context, const v1::SubmitRequest* request,
                       v1::SubmitResponse* response) override;
+  // merge_impl.cc; UNIMPLEMENTED until SetMergeService was called.
+  grpc::Status Merge(grpc::ServerContext* context, const v1::MergeRequest* request,
+                     v1::MergeResponse* response) override;
+
+  // Set once, before serving; `merge` must outlive this service.
+  void SetMergeService(core::MergeService* merge) { merge_ = merge; }
 
  private:
   core::Authenticator& auth_;
   core::HistoryService& history_;
+  core::MergeService* merge_ = nullptr;
 };
 
 }  // namespace mlvc::server::rpc

@@ -23,6 +23,17 @@ class RepositoryServiceImpl final : public v1::RepositoryService::Service {
                             v1::ListBranchesResponse* response) override;
   grpc::Status ResolveRef(grpc::ServerContext* context, const v1::ResolveRefRequest* request,
                           v1::ResolveRefResponse* response) override;
+  // Branches and labels.
+  grpc::Status CreateBranch(grpc::ServerContext* context, const v1::CreateBranchRequest* request,
+                            v1::CreateBranchResponse* response) override;
+  grpc::Status DeleteBranch(grpc::ServerContext* context, const v1::DeleteBranchRequest* request,
+                            v1::DeleteBranchResponse* response) override;
+  grpc::Status CreateLabel(grpc::ServerContext* context, const v1::CreateLabelRequest* request,
+                           v1::CreateLabelResponse* response) override;
+  grpc::Status ListLabels(grpc::ServerContext* context, const v1::ListLabelsRequest* request,
+                          v1::ListLabelsResponse* response) override;
+  grpc::Status DeleteLabel(grpc::ServerContext* context, const v1::DeleteLabelRequest* request,
+                           v1::DeleteLabelResponse* response) override;
 
  private:
   core::Authenticator& auth_;

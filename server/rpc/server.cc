@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/rpc/content_service_impl.h"
 #include "server/rpc/history_service_impl.h"
+#include "server/rpc/lock_service_impl.h"
 #include "server/rpc/parse_error_interceptor.h"
 #include "server/rpc/repository_service_impl.h"
 
@@ -15,9 +16,15 @@ MlvcServer::MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs)
       repos_(metadata),
       history_(metadata),
       content_(metadata, blobs),
+      merge_(metadata, blobs),
       repository_impl_(std::make_unique<RepositoryServiceImpl>(auth_, repos_)),
       history_impl_(std::make_unique<HistoryServiceImpl>(auth_, history_)),
-      content_impl_(std::make_unique<ContentServiceImpl>(auth_, content_)) {}
+      content_impl_(std::make_unique<ContentServiceImpl>(auth_, content_)),
+      locks_(metadata),
+      lock_impl_(std::make_unique<LockServiceImpl>(auth_, locks_)) {
+  history_.SetBlobStore(&blobs);  // Diff with_text reads contents; Submit merges texts
+  history_impl_->SetMergeService(&merge_);
+}
 
 MlvcServer::~MlvcServer() {
   Shutdown();
@@ -36,6 +43,7 @@ absl::StatusOr<std::unique_ptr<MlvcServer>> MlvcServer::Start(const std::string&
   builder.RegisterService(server->repository_impl_.get());
   builder.RegisterService(server->history_impl_.get());
   builder.RegisterService(server->content_impl_.get());
+  builder.RegisterService(server->lock_impl_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<ParseErrorInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(creators));

@@ -12,6 +12,8 @@
 #include "server/core/authenticator.h"
 #include "server/core/content_service.h"
 #include "server/core/history_service.h"
+#include "server/core/merge_service.h"
+#include "server/core/lock_service.h"
 #include "server/core/repository_service.h"
 #include "server/store/blob_store.h"
 #include "server/store/metadata_store.h"
@@ -23,6 +25,7 @@ inline constexpr int kMaxMessageBytes = 16 << 20;
 class RepositoryServiceImpl;
 class HistoryServiceImpl;
 class ContentServiceImpl;
+class LockServiceImpl;
 
 // A running server. Thread-safe. Destroying it shuts it down.
 class MlvcServer {
@@ -50,9 +53,12 @@ class MlvcServer {
   core::RepositoryService repos_;
   core::HistoryService history_;
   core::ContentService content_;
+  core::MergeService merge_;
   std::unique_ptr<RepositoryServiceImpl> repository_impl_;
   std::unique_ptr<HistoryServiceImpl> history_impl_;
   std::unique_ptr<ContentServiceImpl> content_impl_;
+  core::LockService locks_;
+  std::unique_ptr<LockServiceImpl> lock_impl_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

@@ -69,6 +69,15 @@ struct TreeNodeRecord {
   std::string encoded;
 };
 
+// A label (branches-and-labels section below).
+struct LabelRecord {
+  std::string name;
+  int64_t number = 0;
+  std::string notes;
+  std::string created_by;         // user name, filled on reads
+  int64_t created_at_micros = 0;  // filled on reads
+};
+
 struct AuditRecord {
   std::optional<int64_t> user_id;
   std::string action;  // e.g. "repository.create", "submit", "user.create"
@@ -77,6 +86,28 @@ struct AuditRecord {
   std::string client_addr;
   std::string result;  // "ok" or the error
 };
+
+// ---- roles and locks (migration 0002) ----
+
+// A user's role on one repository, ordered: each role may do what the lower ones may.
+enum class Role { kReader = 1, kWriter = 2, kMaintainer = 3 };
+
+struct RoleLookup {
+  std::string repository;     // the repository's name (for messages)
+  std::optional<Role> role;   // nullopt when the user has no row for the repository
+};
+
+// An exclusive lock of one path of one branch.
+struct LockRecord {
+  std::string branch;
+  std::string path;
+  int64_t user_id = 0;
+  std::string user_name;          // filled on reads
+  std::string comment;
+  int64_t created_at_micros = 0;  // filled on reads (the database clock)
+};
+
+// ---- end of roles and locks ----
 
 // One open transaction. Not thread-safe; used by one thread for the duration of the body
 // passed to RunInTransaction, never kept beyond it.
@@ -160,8 +191,66 @@ class MetadataTxn {
   virtual absl::StatusOr<std::optional<uint64_t>> GetContentSize(
       const std::string& content_id) = 0;
 
+  // --- branches and labels (issue 3: branch delete, labels, the shared ref namespace) ---
+  // Serializes, until the transaction ends, every transaction that creates a branch or a
+  // label in `repo_id`, so that the check "no branch and no label has this name" and the
+  // insert that follows are atomic across both tables.
+  virtual absl::Status LockRefNames(int64_t repo_id) = 0;
+  // NOT_FOUND when the branch does not exist.
+  virtual absl::Status DeleteBranch(int64_t repo_id, const std::string& name) = 0;
+  // ALREADY_EXISTS when a label of that name exists; NOT_FOUND when changeset `number` does
+  // not exist.
+  virtual absl::Status CreateLabel(int64_t repo_id, const std::string& name, int64_t number,
+                                   const std::string& notes, int64_t created_by) = 0;
+  // NOT_FOUND when unknown.
+  virtual absl::StatusOr<LabelRecord> GetLabel(int64_t repo_id, const std::string& name) = 0;
+  // Labels sorted bytewise by name, only those after `after` (when non-empty), at most
+  // `limit`.
+  virtual absl::StatusOr<std::vector<LabelRecord>> ListLabels(int64_t repo_id,
+                                                              const std::string& after,
+                                                              int limit) = 0;
+  // NOT_FOUND when unknown.
+  virtual absl::Status DeleteLabel(int64_t repo_id, const std::string& name) = 0;
+  // Changesets reachable from `head` (inclusive) through first AND merge parents, newest
+  // (highest number) first, at most `limit`.
+  virtual absl::StatusOr<std::vector<ChangesetRecord>> ListHistoryAllParents(int64_t repo_id,
+                                                                             int64_t head,
+                                                                             int limit) = 0;
+
   // --- audit ---
   virtual absl::Status AppendAudit(const AuditRecord& record) = 0;
+
+  // --- roles (migration 0002; store/postgres/lock_sql.cc) ---
+  // The repository's name and the user's role on it. NOT_FOUND for an unknown repository id.
+  virtual absl::StatusOr<RoleLookup> GetRole(int64_t repo_id, int64_t user_id) = 0;
+  // Grants `role`, replacing any earlier one. NOT_FOUND for an unknown repository or user.
+  virtual absl::Status SetRole(int64_t repo_id, int64_t user_id, Role role) = 0;
+
+  // --- locks (migration 0002; store/postgres/lock_sql.cc) ---
+  // Inserts `lock` unless its path is already locked on its branch, and returns the lock that
+  // holds the path afterwards: `lock` itself (read back) or the earlier holder's. Exactly one
+  // of several racing transactions inserts; the others wait for it and get its row.
+  virtual absl::StatusOr<LockRecord> TryInsertLock(int64_t repo_id, const LockRecord& lock) = 0;
+  // The locks among `paths` of `branch`, sorted by path.
+  virtual absl::StatusOr<std::vector<LockRecord>> GetLocks(
+      int64_t repo_id, const std::string& branch, const std::vector<std::string>& paths) = 0;
+  // Deletes the locks of `paths` on `branch` (only those of `user_id` when set) and returns
+  // the deleted ones, sorted by path.
+  virtual absl::StatusOr<std::vector<LockRecord>> DeleteLocks(
+      int64_t repo_id, const std::string& branch, const std::vector<std::string>& paths,
+      std::optional<int64_t> user_id) = 0;
+  // Locks of `branch` whose path starts with `prefix` and sorts after `after` (bytewise),
+  // in path order, at most `limit`.
+  virtual absl::StatusOr<std::vector<LockRecord>> ListLocks(int64_t repo_id,
+                                                            const std::string& branch,
+                                                            const std::string& prefix,
+                                                            const std::string& after,
+                                                            int limit) = 0;
+  // The repository's lockable globs. NOT_FOUND for an unknown repository id.
+  virtual absl::StatusOr<std::vector<std::string>> GetLockablePatterns(int64_t repo_id) = 0;
+  // NOT_FOUND for an unknown repository id.
+  virtual absl::Status SetLockablePatterns(int64_t repo_id,
+                                           const std::vector<std::string>& patterns) = 0;
 };
 
 // Thread-safe: any number of threads may run transactions at once (each takes its own

@@ -137,14 +137,17 @@ TEST_CASE("a commit from a stale base is refused and the local edit stays", "[e2
   CHECK(ReadFile(b + "/params.yaml") == "lr: 0.2  # bob\n");
   CHECK_THAT(MLVC_OK(bob_login, b, "status").out, Contains("M params.yaml"));
 
+  // Update merges three-way (issue 3): both changed the one line, so it conflicts, and
+  // bob's edit is kept (between the markers and whole in params.yaml.mine).
   auto update = MLVC_OK(bob_login, b, "update");
-  CHECK_THAT(update.out, Contains("Skipped params.yaml: local edit kept"));
+  CHECK_THAT(update.out, Contains("C params.yaml"));
   CHECK_THAT(update.out, Contains("Updated to @" + std::to_string(second) + "."));
-  CHECK(ReadFile(b + "/params.yaml") == "lr: 0.2  # bob\n");
+  CHECK_THAT(ReadFile(b + "/params.yaml"), Contains("lr: 0.2  # bob"));
+  CHECK(ReadFile(b + "/params.yaml.mine") == "lr: 0.2  # bob\n");
 
-  // Its base stays old, so committing it is still refused, and still harmless.
-  MLVC_REFUSED(6, bob_login, b, "commit", "-m", "bob's lr again");
-  CHECK(ReadFile(b + "/params.yaml") == "lr: 0.2  # bob\n");
+  // A conflicted file cannot be committed (exit 9), and the refusal is harmless.
+  MLVC_REFUSED(9, bob_login, b, "commit", "-m", "bob's lr again");
+  CHECK(ReadFile(b + "/params.yaml.mine") == "lr: 0.2  # bob\n");
 
   // An edit to a file nobody else touched commits on top of alice's change.
   WriteFile(b + "/other.txt", "other, by bob\n");

@@ -54,6 +54,11 @@ void PrepareRepositoryStatements(pqxx::connection& conn);
 void PrepareChangesetStatements(pqxx::connection& conn);
 void PrepareTreeAndContentStatements(pqxx::connection& conn);
 void PrepareAuditStatements(pqxx::connection& conn);
+void PrepareLabelStatements(pqxx::connection& conn);
+void PrepareLockStatements(pqxx::connection& conn);
+
+// The SQL of the first page of ListLocks (for its EXPLAIN test).
+extern const char* const kListLocksSql;
 
 // The SQL of the path-filtered history query (used by ListHistory and its EXPLAIN hook).
 extern const char* const kHistoryByPathSql;
@@ -103,6 +108,36 @@ class PgTxn final : public MetadataTxn {
   absl::StatusOr<std::optional<uint64_t>> GetContentSize(const std::string& content_id) override;
 
   absl::Status AppendAudit(const AuditRecord& record) override;
+
+  // label_sql.cc (and DeleteBranch in repository_sql.cc).
+  absl::Status LockRefNames(int64_t repo_id) override;
+  absl::Status DeleteBranch(int64_t repo_id, const std::string& name) override;
+  absl::Status CreateLabel(int64_t repo_id, const std::string& name, int64_t number,
+                           const std::string& notes, int64_t created_by) override;
+  absl::StatusOr<LabelRecord> GetLabel(int64_t repo_id, const std::string& name) override;
+  absl::StatusOr<std::vector<LabelRecord>> ListLabels(int64_t repo_id, const std::string& after,
+                                                      int limit) override;
+  absl::Status DeleteLabel(int64_t repo_id, const std::string& name) override;
+  absl::StatusOr<std::vector<ChangesetRecord>> ListHistoryAllParents(int64_t repo_id,
+                                                                     int64_t head,
+                                                                     int limit) override;
+
+  // Roles and locks: lock_sql.cc.
+  absl::StatusOr<RoleLookup> GetRole(int64_t repo_id, int64_t user_id) override;
+  absl::Status SetRole(int64_t repo_id, int64_t user_id, Role role) override;
+  absl::StatusOr<LockRecord> TryInsertLock(int64_t repo_id, const LockRecord& lock) override;
+  absl::StatusOr<std::vector<LockRecord>> GetLocks(
+      int64_t repo_id, const std::string& branch, const std::vector<std::string>& paths) override;
+  absl::StatusOr<std::vector<LockRecord>> DeleteLocks(int64_t repo_id, const std::string& branch,
+                                                      const std::vector<std::string>& paths,
+                                                      std::optional<int64_t> user_id) override;
+  absl::StatusOr<std::vector<LockRecord>> ListLocks(int64_t repo_id, const std::string& branch,
+                                                    const std::string& prefix,
+                                                    const std::string& after,
+                                                    int limit) override;
+  absl::StatusOr<std::vector<std::string>> GetLockablePatterns(int64_t repo_id) override;
+  absl::Status SetLockablePatterns(int64_t repo_id,
+                                   const std::vector<std::string>& patterns) override;
 
  private:
   template <typename Fn>

@@ -131,6 +131,8 @@ struct PostgresMetadataStore::Impl {
             internal::PrepareChangesetStatements(*conn);
             internal::PrepareTreeAndContentStatements(*conn);
             internal::PrepareAuditStatements(*conn);
+            internal::PrepareLabelStatements(*conn);
+            internal::PrepareLockStatements(*conn);
             return conn;
           } catch (const pqxx::broken_connection& e) {
             // Connection errors carry libpq's message, which says why (host, auth, ...).
@@ -258,6 +260,29 @@ absl::StatusOr<std::string> PostgresMetadataStore::ExplainHistoryForTest(
     pqxx::work work(*conn);
     pqxx::result r = work.exec_params(std::string("EXPLAIN ") + internal::kHistoryByPathSql,
                                       repo_id, head, path, limit);
+    std::string out;
+    for (const auto& row : r) absl::StrAppend(&out, row[0].c_str(), "\n");
+    return out;
+  });
+  if (flags.broken) {
+    impl_->Discard();
+  } else {
+    impl_->Release(std::move(conn));
+  }
+  return plan;
+}
+
+absl::StatusOr<std::string> PostgresMetadataStore::ExplainListLocksForTest(
+    int64_t repo_id, const std::string& branch, const std::string& prefix,
+    const std::string& after, int limit) {
+  auto conn_or = impl_->Acquire();
+  if (!conn_or.ok()) return conn_or.status();
+  std::unique_ptr<pqxx::connection> conn = std::move(conn_or).value();
+  ErrorFlags flags;
+  auto plan = internal::Guard("explain", &flags, [&]() -> absl::StatusOr<std::string> {
+    pqxx::work work(*conn);
+    pqxx::result r = work.exec_params(std::string("EXPLAIN ") + internal::kListLocksSql,
+                                      repo_id, branch, prefix, after, limit);
     std::string out;
     for (const auto& row : r) absl::StrAppend(&out, row[0].c_str(), "\n");
     return out;

@@ -39,6 +39,11 @@ class PostgresMetadataStore : public MetadataStore {
   absl::StatusOr<std::string> ExplainHistoryForTest(int64_t repo_id, int64_t head,
                                                     const std::string& path, int limit);
 
+  // Test-only: the EXPLAIN output of the ListLocks query for those arguments.
+  absl::StatusOr<std::string> ExplainListLocksForTest(int64_t repo_id, const std::string& branch,
+                                                      const std::string& prefix,
+                                                      const std::string& after, int limit);
+
   struct Impl;  // defined in postgres_internal.h
 
  private:

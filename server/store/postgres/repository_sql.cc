@@ -35,6 +35,7 @@ void PrepareRepositoryStatements(pqxx::connection& conn) {
                "SELECT name, head FROM branches WHERE repo_id = $1 ORDER BY name COLLATE \"C\"");
   // At READ COMMITTED the UPDATE waits for a concurrent mover and re-checks `head = $3`
   // against the committed row, which makes it a compare-and-swap.
+  conn.prepare("branch_delete", "DELETE FROM branches WHERE repo_id = $1 AND name = $2");
   conn.prepare("branch_move",
                "UPDATE branches SET head = $4 WHERE repo_id = $1 AND name = $2 AND head = $3");
 }
@@ -122,6 +123,14 @@ absl::Status PgTxn::MoveBranchHead(int64_t repo_id, const std::string& name,
     return absl::FailedPreconditionError(
         absl::StrCat("branch '", name, "' is at @", now[0][1].as<int64_t>(), ", not @",
                      expected_head));
+  });
+}
+
+absl::Status PgTxn::DeleteBranch(int64_t repo_id, const std::string& name) {
+  return Run("delete branch", [&]() -> absl::Status {
+    pqxx::result r = w_.exec_prepared("branch_delete", repo_id, name);
+    if (r.affected_rows() == 0) return absl::NotFoundError("no branch '" + name + "'");
+    return absl::OkStatus();
   });
 }
 

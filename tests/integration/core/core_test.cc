@@ -1,4 +1,5 @@
-// server/core on a real, migrated Postgres and a filesystem blob store.
+// server/core on a real, migrated Postgres and a filesystem blob store (registered a second
+// time on the S3 blob store: MLVC_TEST_BLOBS=s3).
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <map>
@@ -15,6 +16,7 @@
 #include "server/store/postgres/migrator.h"
 #include "server/store/postgres/postgres_metadata_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_blobs.h"
 #include "tests/support/test_db.h"
 
 namespace mlvc::server::core {
@@ -25,7 +27,7 @@ using store::PathAction;
 struct Env {
   testing::TempDir dir;
   std::unique_ptr<store::PostgresMetadataStore> store;
-  std::unique_ptr<store::FsBlobStore> blobs;
+  std::unique_ptr<store::BlobStore> blobs;  // filesystem, or S3 with MLVC_TEST_BLOBS=s3
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<RepositoryService> repos;
   std::unique_ptr<HistoryService> history;
@@ -38,7 +40,8 @@ struct Env {
     auto s = store::PostgresMetadataStore::Open(uri, 10);
     REQUIRE(s.ok());
     store = *std::move(s);
-    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
+    auto b = testing::OpenTestBlobStore(dir.Sub("blobs"));
+    INFO(b.status().ToString());
     REQUIRE(b.ok());
     blobs = *std::move(b);
     auth = std::make_unique<Authenticator>(*store);
@@ -128,7 +131,8 @@ TEST_CASE("a new repository has @0 - empty - and branch main", "[postgres][core]
   CHECK(absl::IsInvalidArgument(env.repos->CreateRepository(env.caller, "../x").status()));
   auto missing = env.repos->ResolveRef("repo", "nope");
   CHECK(absl::IsNotFound(missing.status()));
-  CHECK(std::string(missing.status().message()) == "unknown branch 'nope' in repository 'repo'");
+  CHECK(std::string(missing.status().message()) ==
+        "unknown branch or label 'nope' in repository 'repo'");
   CHECK(absl::IsNotFound(env.repos->ResolveRef("repo", "@5").status()));
   CHECK(env.repos->ResolveRef("repo", "@0")->number == 0);
   CHECK(absl::IsNotFound(env.repos->ResolveRef("nope", "").status()));

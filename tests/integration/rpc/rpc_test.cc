@@ -325,5 +325,38 @@ TEST_CASE("a few MiB upload and download round trip - then submit and tree", "[p
   CHECK(entries[0].kind() == v1::ENTRY_KIND_BINARY);
 }
 
+TEST_CASE("the merge rpc checks its request and maps core errors", "[postgres][rpc][merge]") {
+  Env env;
+  auto repos = v1::RepositoryService::NewStub(env.channel);
+  auto history = v1::HistoryService::NewStub(env.channel);
+  v1::CreateRepositoryRequest create;
+  create.set_name("m");
+  v1::CreateRepositoryResponse created;
+  REQUIRE(repos->CreateRepository(env.Authed().get(), create, &created).ok());
+
+  v1::MergeRequest request;
+  request.set_repository("m");
+  request.set_source("main");
+  request.set_target_branch("main");
+  v1::MergeResponse response;
+  CHECK(history->Merge(env.Context("").get(), request, &response).error_code() ==
+        grpc::StatusCode::UNAUTHENTICATED);
+  grpc::Status ok = history->Merge(env.Authed().get(), request, &response);
+  REQUIRE(ok.ok());
+  CHECK(response.up_to_date());
+  CHECK_FALSE(response.has_changeset());
+
+  request.set_binary_strategy(static_cast<v1::MergeStrategy>(7));
+  CHECK(history->Merge(env.Authed().get(), request, &response).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_binary_strategy(v1::MERGE_STRATEGY_THEIRS);
+  request.set_source("nope");
+  CHECK(history->Merge(env.Authed().get(), request, &response).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+  request.set_repository("nope");
+  CHECK(history->Merge(env.Authed().get(), request, &response).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace mlvc::server::rpc

@@ -40,5 +40,20 @@ TEST_CASE("names: branch grammar", "[common][names]") {
   CHECK(ValidateBranchName("12/34").ok());  // digits and a slash are not all digits
 }
 
+TEST_CASE("names: label grammar", "[common][names]") {
+  for (const char* ok : {"v1.0", "v1.2.0", "1.0", "release-2024.06", "rc_1", "V2"}) {
+    INFO(ok);
+    CHECK(ValidateLabelName(ok).ok());
+  }
+  CHECK(ValidateLabelName(std::string(100, 'l')).ok());
+  CHECK_FALSE(ValidateLabelName(std::string(101, 'l')).ok());
+  for (const char* bad : {"", "42", "v1/rc", ".v1", "-v1", "v1.", "v1..2", "v1.lock", "v 1",
+                          "v1@2", "@3"}) {
+    INFO(bad);
+    absl::Status s = ValidateLabelName(bad);
+    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace mlvc::common

@@ -77,11 +77,27 @@ TEST_CASE("PlanUpdate fetches files changed upstream and clean locally", "[ops][
   CHECK(step.target->content_id == kB);
 }
 
+TEST_CASE("PlanUpdate merges a local edit of a file changed upstream", "[ops][update]") {
+  Plan plan;
+  plan.Add(Entry("f", kA));
+  plan.target = {File("f", kB)};
+  plan.scan = {Item("f", StatusCode::kModified, kC)};
+  CHECK(Only(plan).kind == Kind::kMergeLocalEdit);
+}
+
+TEST_CASE("PlanUpdate leaves a conflicted file alone", "[ops][update]") {
+  Plan plan;
+  plan.Add(Entry("f", kA));
+  plan.entries["f"].conflicted = true;
+  plan.target = {File("f", kB)};
+  plan.scan = {Item("f", StatusCode::kModified, kC)};
+  CHECK(Only(plan).kind == Kind::kSkipLocalEdit);
+}
+
 TEST_CASE("PlanUpdate never overwrites a local edit", "[ops][update]") {
   Plan plan;
   plan.Add(Entry("f", kA));
   plan.target = {File("f", kB)};
-  SECTION("modified") { plan.scan = {Item("f", StatusCode::kModified, kC)}; }
   SECTION("missing") { plan.scan = {Item("f", StatusCode::kMissing)}; }
   SECTION("scheduled for deletion") {
     plan.entries["f"].schedule = Schedule::kDeleted;
@@ -169,7 +185,7 @@ TEST_CASE("PlanUpdate returns one step per changed path, sorted", "[ops][update]
   CHECK(steps[1].path == "b/changed");
   CHECK(steps[1].kind == Kind::kFetchChanged);
   CHECK(steps[2].path == "c/edited");
-  CHECK(steps[2].kind == Kind::kSkipLocalEdit);
+  CHECK(steps[2].kind == Kind::kMergeLocalEdit);
   CHECK(steps[3].path == "d/new");
   CHECK(steps[3].kind == Kind::kFetchNew);
 }

@@ -1,0 +1,178 @@
+// RepositoryService: creating and deleting branches, and labels (issue 3). Branches and labels
+// share one namespace per repository; MetadataTxn::LockRefNames makes "neither table has the
+// name" and the insert one atomic step.
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/path/names.h"
+#include "common/status/status_macros.h"
+#include "server/core/access.h"
+#include "server/core/refs.h"
+#include "server/core/repository_service.h"
+
+namespace mlvc::server::core {
+namespace {
+
+store::AuditRecord Audit(const Caller& caller, std::string action, int64_t repo_id,
+                         std::string target, std::string result = "ok") {
+  store::AuditRecord audit;
+  audit.user_id = caller.user.id;
+  audit.action = std::move(action);
+  audit.repo_id = repo_id;
+  audit.target = std::move(target);
+  audit.client_addr = caller.client_addr;
+  audit.result = std::move(result);
+  return audit;
+}
+
+// Records a refused mutation in its own transaction (the refused one rolled back). Best
+// effort: the caller reports the refusal whatever happens here.
+void AuditRefusal(store::MetadataStore& store, const Caller& caller, const std::string& action,
+                  const std::string& repository, const std::string& target,
+                  const absl::Status& refusal) {
+  (void)store.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    absl::StatusOr<store::RepositoryRecord> repo = txn.GetRepository(repository);
+    if (!repo.ok()) return absl::OkStatus();
+    return txn.AppendAudit(
+        Audit(caller, action, repo->id, target, std::string(refusal.message())));
+  });
+}
+
+// ALREADY_EXISTS when `name` is taken by a branch or a label of `repo`.
+absl::Status CheckRefNameFree(store::MetadataTxn& txn, const store::RepositoryRecord& repo,
+                              const std::string& name) {
+  absl::StatusOr<store::BranchRecord> branch = txn.GetBranch(repo.id, name, false);
+  if (branch.ok()) {
+    return absl::AlreadyExistsError(absl::StrCat("a branch named '", name,
+                                                 "' already exists in repository '", repo.name,
+                                                 "'"));
+  }
+  if (!absl::IsNotFound(branch.status())) return branch.status();
+  absl::StatusOr<store::LabelRecord> label = txn.GetLabel(repo.id, name);
+  if (label.ok()) {
+    return absl::AlreadyExistsError(absl::StrCat("label '", name, "' already exists (on @",
+                                                 label->number, ")"));
+  }
+  if (!absl::IsNotFound(label.status())) return label.status();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<store::BranchRecord> RepositoryService::CreateBranch(const Caller& caller,
+                                                                    const std::string& repository,
+                                                                    const std::string& name,
+                                                                    const std::string& from) {
+  RETURN_IF_ERROR(common::ValidateBranchName(name));
+  store::BranchRecord created;
+  absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
+    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "create branches"));
+    RETURN_IF_ERROR(txn.LockRefNames(repo.id));
+    ASSIGN_OR_RETURN(ResolvedRef source, ResolveRefIn(txn, repo, from));
+    absl::Status free = CheckRefNameFree(txn, repo, name);
+    if (absl::IsAlreadyExists(free) && absl::StartsWith(free.message(), "a branch")) {
+      return absl::AlreadyExistsError(absl::StrCat("branch '", name, "' already exists"));
+    }
+    if (absl::IsAlreadyExists(free)) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "a label named '", name, "' already exists; branches and labels share names"));
+    }
+    RETURN_IF_ERROR(free);
+    RETURN_IF_ERROR(txn.CreateBranch(repo.id, name, source.number));
+    RETURN_IF_ERROR(txn.AppendAudit(
+        Audit(caller, "branch.create", repo.id, absl::StrCat(name, "@", source.number))));
+    created = store::BranchRecord{name, source.number};
+    return absl::OkStatus();
+  });
+  RETURN_IF_ERROR(txn_status);
+  return created;
+}
+
+absl::Status RepositoryService::DeleteBranch(const Caller& caller, const std::string& repository,
+                                             const std::string& name) {
+  if (name == "main") {
+    return absl::FailedPreconditionError("branch 'main' cannot be deleted");
+  }
+  return store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
+    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "delete branches"));
+    absl::StatusOr<store::BranchRecord> branch = txn.GetBranch(repo.id, name, true);
+    if (absl::IsNotFound(branch.status())) {
+      return absl::NotFoundError(
+          absl::StrCat("unknown branch '", name, "' in repository '", repo.name, "'"));
+    }
+    RETURN_IF_ERROR(branch.status());
+    RETURN_IF_ERROR(txn.DeleteBranch(repo.id, name));
+    return txn.AppendAudit(
+        Audit(caller, "branch.delete", repo.id, absl::StrCat(name, "@", branch->head)));
+  });
+}
+
+absl::StatusOr<store::LabelRecord> RepositoryService::CreateLabel(const Caller& caller,
+                                                                  const std::string& repository,
+                                                                  const std::string& name,
+                                                                  const std::string& ref,
+                                                                  const std::string& notes) {
+  RETURN_IF_ERROR(common::ValidateLabelName(name));
+  store::LabelRecord created;
+  absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
+    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "create labels"));
+    RETURN_IF_ERROR(txn.LockRefNames(repo.id));
+    ASSIGN_OR_RETURN(ResolvedRef target, ResolveRefIn(txn, repo, ref));
+    absl::Status free = CheckRefNameFree(txn, repo, name);
+    if (absl::IsAlreadyExists(free) && absl::StartsWith(free.message(), "a branch")) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "a branch named '", name, "' already exists; branches and labels share names"));
+    }
+    RETURN_IF_ERROR(free);
+    RETURN_IF_ERROR(txn.CreateLabel(repo.id, name, target.number, notes, caller.user.id));
+    RETURN_IF_ERROR(txn.AppendAudit(
+        Audit(caller, "label.create", repo.id, absl::StrCat(name, "@", target.number))));
+    ASSIGN_OR_RETURN(created, txn.GetLabel(repo.id, name));
+    return absl::OkStatus();
+  });
+  RETURN_IF_ERROR(txn_status);
+  return created;
+}
+
+absl::StatusOr<std::vector<store::LabelRecord>> RepositoryService::ListLabels(
+    const std::string& repository, const std::string& after, int limit) {
+  if (limit < 0) return absl::InvalidArgumentError("limit must not be negative");
+  if (limit == 0) limit = kDefaultLabelLimit;
+  limit = std::min(limit, kMaxLabelLimit);
+  std::vector<store::LabelRecord> out;
+  absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
+    ASSIGN_OR_RETURN(out, txn.ListLabels(repo.id, after, limit));
+    return absl::OkStatus();
+  });
+  RETURN_IF_ERROR(txn_status);
+  return out;
+}
+
+absl::Status RepositoryService::DeleteLabel(const Caller& caller, const std::string& repository,
+                                            const std::string& name) {
+  absl::Status status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
+    RETURN_IF_ERROR(
+        RequireRole(txn, caller.user, repo.id, Role::kMaintainer, "delete labels"));
+    absl::StatusOr<store::LabelRecord> label = txn.GetLabel(repo.id, name);
+    if (absl::IsNotFound(label.status())) {
+      return absl::NotFoundError(
+          absl::StrCat("unknown label '", name, "' in repository '", repo.name, "'"));
+    }
+    RETURN_IF_ERROR(label.status());
+    RETURN_IF_ERROR(txn.DeleteLabel(repo.id, name));
+    return txn.AppendAudit(
+        Audit(caller, "label.delete", repo.id, absl::StrCat(name, "@", label->number)));
+  });
+  if (absl::IsPermissionDenied(status)) {
+    AuditRefusal(store_, caller, "label.delete", repository, name, status);
+  }
+  return status;
+}
+
+}  // namespace mlvc::server::core
