@@ -68,6 +68,10 @@ std::string DescribeEvent(const ops::FileEvent& event) {
       return "G " + event.path;
     case ops::FileAction::kConflicted:
       return "C " + event.path;
+    case ops::FileAction::kConflictFilesInTheWay:
+      return "Skipped " + event.path + ": local edit kept; " + event.path + ".base, .mine or " +
+             ".theirs is in the way of the conflict files (changed upstream in " + at +
+             "); move it away and update again";
   }
   return event.path;
 }
@@ -92,6 +96,8 @@ std::string EventWord(ops::FileAction action) {
       return "merged";
     case ops::FileAction::kConflicted:
       return "conflicted";
+    case ops::FileAction::kConflictFilesInTheWay:
+      return "conflict_files_in_the_way";
   }
   return "unknown";
 }

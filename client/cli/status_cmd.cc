@@ -2,6 +2,7 @@
 // the working copy (revert also fetches base versions from the server).
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -125,11 +126,15 @@ int RunRevert(const PathArgs& args) {
   const std::string server = target->wc.config().server;
   absl::StatusOr<ops::Endpoint> endpoint = EndpointFor(server);
   if (!endpoint.ok()) return ReportError(endpoint.status(), server);
+  const std::optional<int64_t> pending = target->wc.config().pending_merge_parent;
   absl::StatusOr<std::vector<ops::FileEvent>> result =
       ops::Revert(target->wc, *endpoint, target->relpaths, [](const ops::FileEvent& event) {
         std::cout << "Reverted " << event.path << '\n';
       });
   if (!result.ok()) return ReportError(result.status(), server);
+  if (pending.has_value() && !target->wc.config().pending_merge_parent.has_value()) {
+    std::cout << "Dropped the pending merge of @" << *pending << '\n';
+  }
   return kExitOk;
 }
 

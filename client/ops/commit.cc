@@ -90,7 +90,10 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
     result.files.push_back(CommittedFile{change.path, change.action});
     request.changes.push_back(std::move(change));
   }
-  if (request.changes.empty()) {
+  // A pending merge whose result equals the base (everything merged was already here, or
+  // conflicts were resolved to this side) is still committed: the merge parent records that
+  // the source was merged, so the next merge does not bring the same changes again.
+  if (request.changes.empty() && !request.merge_parent.has_value()) {
     result.nothing_to_commit = true;
     return result;
   }
@@ -98,7 +101,10 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
   ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
   std::vector<std::string> ids;
   for (const auto& [id, item] : to_upload) ids.push_back(id);
-  ASSIGN_OR_RETURN(std::vector<std::string> missing_ids, remote->FindMissing(ids));
+  std::vector<std::string> missing_ids;
+  if (!ids.empty()) {
+    ASSIGN_OR_RETURN(missing_ids, remote->FindMissing(ids));
+  }
   for (const std::string& id : missing_ids) {
     auto it = to_upload.find(id);
     if (it == to_upload.end()) continue;

@@ -35,7 +35,8 @@ struct CommitResult {
 // and saves. The working copy's base moves to the new changeset only when its parent is the
 // old base; otherwise the copy is mixed-revision and each file keeps its own base.
 // A pending working-copy merge (WcConfig::pending_merge_parent) is submitted as the merge
-// parent and cleared. Text files the server merged with upstream edits are downloaded.
+// parent and cleared; with one pending, a commit with no file changes is still sent (an empty
+// merge changeset). Text files the server merged with upstream edits are downloaded.
 // Errors (nothing is changed locally on any of them):
 //   ABORTED when a file in scope is conflicted (the message names it and says to resolve it);
 //   FAILED_PRECONDITION with IsMissingFilesError() true when a versioned file in scope is

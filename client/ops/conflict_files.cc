@@ -33,9 +33,27 @@ absl::Status WriteWcFile(const wc::WorkingCopy& wc, const std::string& relpath,
   return installed;
 }
 
+absl::Status CheckConflictNamesFree(const wc::WorkingCopy& wc, const std::string& relpath,
+                                    bool mine_only) {
+  for (const char* suffix : {kBaseSuffix, kMineSuffix, kTheirsSuffix}) {
+    if (mine_only && suffix != kMineSuffix) continue;
+    const std::string name = relpath + suffix;
+    struct stat st;
+    // Anything there may be the user's (even one we left earlier holds a local version), so
+    // nothing is ever replaced: the caller leaves the path alone instead.
+    if (wc.Find(name) != nullptr || ::lstat(wc.AbsPath(name).c_str(), &st) == 0) {
+      return absl::FailedPreconditionError("'" + name +
+                                           "' is in the way of the conflict files of '" +
+                                           relpath + "'; move it away and try again");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WriteTextConflictFiles(const wc::WorkingCopy& wc, const std::string& relpath,
                                     std::string_view base, std::string_view mine,
                                     std::string_view theirs) {
+  RETURN_IF_ERROR(CheckConflictNamesFree(wc, relpath, /*mine_only=*/false));
   RETURN_IF_ERROR(WriteWcFile(wc, relpath + kBaseSuffix, base, false));
   RETURN_IF_ERROR(WriteWcFile(wc, relpath + kMineSuffix, mine, false));
   return WriteWcFile(wc, relpath + kTheirsSuffix, theirs, false);
@@ -43,6 +61,7 @@ absl::Status WriteTextConflictFiles(const wc::WorkingCopy& wc, const std::string
 
 absl::Status MoveToMine(const wc::WorkingCopy& wc, const std::string& relpath) {
   const std::string from = wc.AbsPath(relpath);
+  RETURN_IF_ERROR(CheckConflictNamesFree(wc, relpath, /*mine_only=*/true));
   const std::string to = wc.AbsPath(relpath + kMineSuffix);
   if (std::rename(from.c_str(), to.c_str()) != 0) return Errno("cannot rename", from);
   return absl::OkStatus();

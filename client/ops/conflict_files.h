@@ -26,12 +26,22 @@ inline constexpr char kTheirsSuffix[] = ".theirs";
 absl::Status WriteWcFile(const wc::WorkingCopy& wc, const std::string& relpath,
                          std::string_view bytes, bool executable);
 
-// Writes RELPATH.base, RELPATH.mine and RELPATH.theirs (replacing files of those names).
+// Checks that RELPATH's conflict files can be written without losing anything: each of
+// RELPATH.base, RELPATH.mine and RELPATH.theirs (only RELPATH.mine when `mine_only`, the
+// binary case) must neither exist on disk (as anything) nor be versioned; an earlier NAME.mine
+// holds someone's local version too, so even those are never replaced.
+// FAILED_PRECONDITION naming the file in the way otherwise.
+absl::Status CheckConflictNamesFree(const wc::WorkingCopy& wc, const std::string& relpath,
+                                    bool mine_only);
+
+// Writes RELPATH.base, RELPATH.mine and RELPATH.theirs, never over existing files
+// (CheckConflictNamesFree first; its error otherwise, nothing written).
 absl::Status WriteTextConflictFiles(const wc::WorkingCopy& wc, const std::string& relpath,
                                     std::string_view base, std::string_view mine,
                                     std::string_view theirs);
 
-// Renames RELPATH to RELPATH.mine (a binary conflict keeps the local file that way).
+// Renames RELPATH to RELPATH.mine (a binary conflict keeps the local file that way); never
+// over a file mlvc did not write (CheckConflictNamesFree's error, nothing renamed).
 absl::Status MoveToMine(const wc::WorkingCopy& wc, const std::string& relpath);
 
 // Removes RELPATH.base, RELPATH.mine and RELPATH.theirs where they exist.

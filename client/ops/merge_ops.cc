@@ -131,6 +131,15 @@ absl::StatusOr<WcMergeResult> MergeIntoWorkingCopy(wc::WorkingCopy& wc, const En
     }
   }
 
+  // A conflict that keeps both sides writes NAME.base/.mine/.theirs (text) or NAME.mine
+  // (binary): refuse now rather than replace a file that is already there.
+  for (const remote::MergeConflictInfo& c : plan.conflicts) {
+    if (!c.source.has_value() || !c.target.has_value()) continue;  // no extra files
+    const bool text =
+        IsText(c.source) && IsText(c.target) && (!c.base.has_value() || IsText(c.base));
+    RETURN_IF_ERROR(internal::CheckConflictNamesFree(wc, c.path, /*mine_only=*/!text));
+  }
+
   auto report = [&](FileAction action, const std::string& path) {
     FileEvent event{action, path, plan.source_number};
     if (progress) progress(event);

@@ -41,8 +41,9 @@ struct WcMergeResult {
 // that the next commit records it as the merge parent.
 // Errors (nothing changed locally): FAILED_PRECONDITION "out of date" when the working copy
 // is not at its branch head; FAILED_PRECONDITION when a file the merge touches has local
-// changes, when files are conflicted, when a merge is pending already, or when the merge
-// touches paths outside a sparse working copy; NOT_FOUND unknown source; plus server errors.
+// changes, when files are conflicted, when a merge is pending already, when the merge
+// touches paths outside a sparse working copy, or when a conflict's NAME.base/.mine/.theirs
+// already exists (it is never replaced); NOT_FOUND unknown source; plus server errors.
 absl::StatusOr<WcMergeResult> MergeIntoWorkingCopy(wc::WorkingCopy& wc, const Endpoint& endpoint,
                                                    const std::string& source,
                                                    remote::MergeStrategy strategy,

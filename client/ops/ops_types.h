@@ -26,6 +26,10 @@ enum class FileAction {
   kReverted,    // "Reverted path"
   kMerged,      // "G path": local and incoming edits merged cleanly (file stays modified)
   kConflicted,  // "C path": conflict markers (or NAME.mine) left; run `mlvc resolve`
+  // "Skipped path: NAME.base/.mine/.theirs is in the way of the conflict files (changed
+  // upstream in @N)": a conflict would have replaced an existing file, so the path and its
+  // local edit were left exactly as they were.
+  kConflictFilesInTheWay,
 };
 
 struct FileEvent {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "client/ops/conflict_files.h"
 #include "client/ops/ops_internal.h"
 #include "common/path/repo_path.h"
 #include "common/status/status_macros.h"
@@ -74,9 +75,27 @@ absl::StatusOr<std::vector<FileEvent>> Revert(wc::WorkingCopy& wc, const Endpoin
       case wc::StatusCode::kUnversioned:
         continue;
     }
+    // Reverting a conflicted file settles the conflict: the NAME.base/.mine/.theirs left for
+    // it go too (they would otherwise block the next conflict of this path).
+    if (status.ok() && entry.conflicted) status = internal::RemoveConflictFiles(wc, item.relpath);
     RETURN_IF_ERROR(internal::SaveOnError(wc, status));
     report(item.relpath);
     RETURN_IF_ERROR(saver.MaybeSave());
+  }
+  if (wc.config().pending_merge_parent.has_value()) {
+    // A working-copy merge lives in the local changes: once none is left (or the whole
+    // working copy was reverted), there is nothing of it to commit, so it is dropped —
+    // otherwise the next, unrelated commit would record the merge parent.
+    bool whole = false;
+    for (const std::string& relpath : relpaths) whole = whole || relpath.empty();
+    bool changes_left = false;
+    if (!whole) {
+      ASSIGN_OR_RETURN(std::vector<wc::StatusItem> left, wc.Scan({}));
+      for (const wc::StatusItem& item : left) {
+        if (item.code != wc::StatusCode::kUnversioned || item.conflicted) changes_left = true;
+      }
+    }
+    if (whole || !changes_left) wc.mutable_config().pending_merge_parent.reset();
   }
   RETURN_IF_ERROR(wc.Save());
   return events;

@@ -23,9 +23,11 @@ struct UpdateResult {
 // into place. A file whose content was modified locally and changed upstream is merged
 // (update_merge.h): kMerged when clean, kConflicted (markers plus NAME.base/.mine/.theirs, or
 // the local binary kept as NAME.mine; the entry marked conflicted) otherwise; its base moves
-// to the target either way. Files deleted, missing, added or already conflicted locally are
-// left untouched and reported kSkipped with the changeset that last changed them upstream
-// (their entry keeps its old base, so a later commit is refused as out of date). Then the base becomes the target and the state is saved.
+// to the target either way - unless the conflict files' names are taken by existing files:
+// then the path is left as it was and reported kConflictFilesInTheWay. Files deleted,
+// missing, added or already conflicted locally are left untouched and reported kSkipped with
+// the changeset that last changed them upstream (their entry keeps its old base, so a later
+// commit is refused as out of date). Then the base becomes the target and the state is saved.
 // If a download fails midway, the files already updated are saved as such and the base is
 // not moved, so running update again continues.
 // Errors: NOT_FOUND for an unknown ref; DATA_LOSS for a corrupt download; INTERNAL on local

@@ -24,6 +24,9 @@ absl::StatusOr<FileAction> MergeLocalEdit(wc::WorkingCopy& wc, remote::Remote& r
   next.executable = upstream.executable;
 
   if (!texts) {
+    if (!CheckConflictNamesFree(wc, local.relpath, /*mine_only=*/true).ok()) {
+      return FileAction::kConflictFilesInTheWay;
+    }
     // Keep the local file whole as NAME.mine; the upstream version takes its place.
     RETURN_IF_ERROR(MoveToMine(wc, local.relpath));
     RETURN_IF_ERROR(FetchInto(wc, remote, upstream));  // Puts the entry (base = upstream)
@@ -44,6 +47,9 @@ absl::StatusOr<FileAction> MergeLocalEdit(wc::WorkingCopy& wc, remote::Remote& r
   labels.theirs = "theirs";
   common::MergeResult merged = common::Merge3(base, mine, theirs, labels);
   if (!merged.clean) {
+    if (!CheckConflictNamesFree(wc, local.relpath, /*mine_only=*/false).ok()) {
+      return FileAction::kConflictFilesInTheWay;
+    }
     // The extra files first: if writing them fails, the local file is still untouched.
     RETURN_IF_ERROR(WriteTextConflictFiles(wc, local.relpath, base, mine, theirs));
   }

@@ -20,6 +20,9 @@ namespace mlvc::client::ops::internal {
 // Either way the entry's base becomes `upstream`, the local executable bit is kept, and a
 // conflict sets the entry's `conflicted` flag. The local edit is never lost: it is in the
 // merged text, between the markers, or in NAME.mine.
+// When a conflict would need a NAME.base/.mine/.theirs that already exists (or is versioned),
+// nothing is touched (file and entry stay as they were) and the result is
+// kConflictFilesInTheWay: an existing file is never replaced.
 absl::StatusOr<FileAction> MergeLocalEdit(wc::WorkingCopy& wc, remote::Remote& remote,
                                           const wc::StatusItem& local,
                                           const remote::TreeFile& upstream);

@@ -104,9 +104,13 @@ absl::Status RepositoryService::DeleteBranch(const Caller& caller, const std::st
           absl::StrCat("unknown branch '", name, "' in repository '", repo.name, "'"));
     }
     RETURN_IF_ERROR(branch.status());
+    // Its locks go with it: left behind, they would hold the paths of a branch created later
+    // under the same name. (Lock() takes the branch row FOR UPDATE, so none can slip in.)
+    ASSIGN_OR_RETURN(int64_t locks, txn.DeleteBranchLocks(repo.id, name));
     RETURN_IF_ERROR(txn.DeleteBranch(repo.id, name));
-    return txn.AppendAudit(
-        Audit(caller, "branch.delete", repo.id, absl::StrCat(name, "@", branch->head)));
+    std::string target = absl::StrCat(name, "@", branch->head);
+    if (locks > 0) absl::StrAppend(&target, " (", locks, " locks released)");
+    return txn.AppendAudit(Audit(caller, "branch.delete", repo.id, std::move(target)));
   });
 }
 

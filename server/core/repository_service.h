@@ -44,7 +44,8 @@ class RepositoryService {
                                                    const std::string& repository,
                                                    const std::string& name,
                                                    const std::string& from);
-  // Deletes branch `name` (its changesets stay). Needs the writer role.
+  // Deletes branch `name` (its changesets stay) and every lock on it, in one transaction.
+  // Needs the writer role.
   // FAILED_PRECONDITION "branch 'main' cannot be deleted"; NOT_FOUND unknown repository or
   // branch; PERMISSION_DENIED.
   absl::Status DeleteBranch(const Caller& caller, const std::string& repository,

@@ -11,6 +11,7 @@
 #include "common/path/names.h"
 #include "common/path/repo_path.h"
 #include "common/status/status_macros.h"
+#include "server/core/access.h"
 #include "server/core/history_service.h"
 #include "server/core/lock_service.h"
 #include "server/core/refs.h"
@@ -79,7 +80,11 @@ absl::StatusOr<std::vector<Change>> ValidateRequest(const SubmitRequest& request
   if (request.base_number < 0) return absl::InvalidArgumentError("base_number is negative");
   RETURN_IF_ERROR(ValidateSubmitId(request.submit_id));
   if (request.message.empty()) return absl::InvalidArgumentError("the message is empty");
-  if (request.changes.empty()) return absl::InvalidArgumentError("no changes to submit");
+  // An empty merge (merge_parent, no changes) records that a source was merged even though
+  // the result equals the head.
+  if (request.changes.empty() && !request.merge_parent.has_value()) {
+    return absl::InvalidArgumentError("no changes to submit");
+  }
   if (request.changes.size() > kMaxSubmitChanges) {
     return absl::InvalidArgumentError(
         absl::StrCat("too many changes (", request.changes.size(), " > ", kMaxSubmitChanges, ")"));
@@ -111,6 +116,7 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
   absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     result = SubmitResult();
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, request.repository));
+    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "submit changes"));
     // Locking the branch first serializes submits to it, so the submit_id lookup below sees
     // any earlier submit with the same id that committed while we waited.
     absl::StatusOr<store::BranchRecord> branch =

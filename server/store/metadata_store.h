@@ -239,6 +239,10 @@ class MetadataTxn {
   virtual absl::StatusOr<std::vector<LockRecord>> DeleteLocks(
       int64_t repo_id, const std::string& branch, const std::vector<std::string>& paths,
       std::optional<int64_t> user_id) = 0;
+  // Deletes every lock of `branch` (whoever holds it) and returns how many there were; a
+  // branch being deleted takes its locks with it, in the same transaction.
+  virtual absl::StatusOr<int64_t> DeleteBranchLocks(int64_t repo_id,
+                                                    const std::string& branch) = 0;
   // Locks of `branch` whose path starts with `prefix` and sorts after `after` (bytewise),
   // in path order, at most `limit`.
   virtual absl::StatusOr<std::vector<LockRecord>> ListLocks(int64_t repo_id,

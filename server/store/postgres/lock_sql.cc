@@ -88,6 +88,7 @@ void PrepareLockStatements(pqxx::connection& conn) {
                "  (extract(epoch FROM d.created_at) * 1000000)::bigint"
                " FROM d JOIN users u ON u.id = d.user_id ORDER BY d.path");
   conn.prepare("lock_list", kListLocksSql);
+  conn.prepare("lock_delete_branch", "DELETE FROM locks WHERE repo_id = $1 AND branch = $2");
   conn.prepare("lockable_get", "SELECT lockable_patterns FROM repositories WHERE id = $1");
   conn.prepare("lockable_set",
                "UPDATE repositories SET lockable_patterns = $2::text[] WHERE id = $1");
@@ -165,6 +166,13 @@ absl::StatusOr<std::vector<LockRecord>> PgTxn::DeleteLocks(int64_t repo_id,
       out.push_back(LockFromRow(row));
     }
     return out;
+  });
+}
+
+absl::StatusOr<int64_t> PgTxn::DeleteBranchLocks(int64_t repo_id, const std::string& branch) {
+  return Run("delete branch locks", [&]() -> absl::StatusOr<int64_t> {
+    pqxx::result r = w_.exec_prepared("lock_delete_branch", repo_id, branch);
+    return static_cast<int64_t>(r.affected_rows());
   });
 }
 

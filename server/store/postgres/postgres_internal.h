@@ -128,6 +128,7 @@ class PgTxn final : public MetadataTxn {
   absl::StatusOr<LockRecord> TryInsertLock(int64_t repo_id, const LockRecord& lock) override;
   absl::StatusOr<std::vector<LockRecord>> GetLocks(
       int64_t repo_id, const std::string& branch, const std::vector<std::string>& paths) override;
+  absl::StatusOr<int64_t> DeleteBranchLocks(int64_t repo_id, const std::string& branch) override;
   absl::StatusOr<std::vector<LockRecord>> DeleteLocks(int64_t repo_id, const std::string& branch,
                                                       const std::vector<std::string>& paths,
                                                       std::optional<int64_t> user_id) override;

@@ -415,5 +415,111 @@ TEST_CASE("lockable patterns default and only a maintainer changes them",
   CHECK(env.AuditTargets("lockable.set").size() == 2);
 }
 
+TEST_CASE("a reader cannot submit or change branches and nothing changes",
+          "[postgres][core][locks]") {
+  Env env;
+  Caller carol = env.User("carol");
+  const std::string v1 = env.Put("v1");
+  REQUIRE(env.history->Submit(env.alice, Request({Add("a.pt", v1)}, "s1")).ok());
+  REQUIRE(env.repos->CreateBranch(env.alice, "repo", "exp", "main").ok());
+  REQUIRE(GrantRole(*env.store, std::nullopt, "carol", "repo", Role::kReader).ok());
+  const int64_t head = env.Head();
+
+  auto refused = env.history->Submit(carol, Request({Add("b.txt", v1)}, "s2"));
+  REQUIRE(absl::IsPermissionDenied(refused.status()));
+  CHECK(std::string(refused.status().message()) ==
+        "you need the writer role on repository 'repo' to submit changes");
+  CHECK(env.Head() == head);
+  CHECK(absl::IsPermissionDenied(env.repos->CreateBranch(carol, "repo", "mine", "main").status()));
+  CHECK(absl::IsPermissionDenied(env.repos->DeleteBranch(carol, "repo", "exp")));
+  CHECK(env.repos->ResolveRef("repo", "exp").ok());
+  CHECK(absl::IsNotFound(env.repos->ResolveRef("repo", "mine").status()));
+
+  // The submit id was not used up: the same id lands once carol may write.
+  REQUIRE(GrantRole(*env.store, std::nullopt, "carol", "repo", Role::kWriter).ok());
+  auto landed = env.history->Submit(carol, Request({Add("b.txt", v1)}, "s2"));
+  REQUIRE(landed.ok());
+  CHECK_FALSE(landed->replayed);
+  CHECK(env.Head() == head + 1);
+}
+
+TEST_CASE("deleting a branch deletes its locks in the same transaction",
+          "[postgres][core][locks]") {
+  Env env;
+  const std::string v1 = env.Put("v1");
+  REQUIRE(env.history->Submit(env.alice, Request({Add("a.pt", v1), Add("b.pt", v1)}, "s1"))
+              .ok());
+  REQUIRE(env.repos->CreateBranch(env.alice, "repo", "exp", "main").ok());
+  LockRequest on_exp;
+  on_exp.repository = "repo";
+  on_exp.branch = "exp";
+  on_exp.targets = {{"a.pt", v1}};
+  REQUIRE(env.locks->Lock(env.bob, on_exp).ok());
+  on_exp.targets = {{"b.pt", v1}};
+  REQUIRE(env.locks->Lock(env.alice, on_exp).ok());
+  REQUIRE(env.Lock(env.bob, {{"a.pt", v1}}).ok());  // on main: must survive
+
+  auto exp_locks = [&env]() {
+    ListLocksRequest r;
+    r.repository = "repo";
+    r.branch = "exp";
+    r.limit = kMaxLockListLimit;
+    auto page = env.locks->ListLocks(r);
+    REQUIRE(page.ok());
+    return page->locks.size();
+  };
+  REQUIRE(exp_locks() == 2);
+
+  REQUIRE(env.repos->DeleteBranch(env.alice, "repo", "exp").ok());
+  // A new branch of the same name starts without the old branch's locks.
+  REQUIRE(env.repos->CreateBranch(env.alice, "repo", "exp", "main").ok());
+  CHECK(exp_locks() == 0);
+  on_exp.targets = {{"a.pt", v1}};
+  CHECK(env.locks->Lock(env.alice, on_exp).ok());
+  auto main_locks = env.All();
+  REQUIRE(main_locks.size() == 1);
+  CHECK(main_locks[0].path == "a.pt");
+  CHECK(main_locks[0].user_name == "bob");
+  CHECK(env.AuditTargets("branch.delete") ==
+        std::vector<std::string>{"exp@1 (2 locks released)"});
+}
+
+TEST_CASE("an empty submit lands only as a merge", "[postgres][core]") {
+  Env env;
+  const std::string v1 = env.Put("v1"), v2 = env.Put("v2");
+  REQUIRE(env.history->Submit(env.alice, Request({Add("a.txt", v1)}, "s1")).ok());
+  REQUIRE(env.repos->CreateBranch(env.alice, "repo", "exp", "main").ok());
+  SubmitRequest on_exp = Request({Modify("a.txt", v2, v1)}, "s2");
+  on_exp.branch = "exp";
+  auto exp_cs = env.history->Submit(env.alice, on_exp);
+  REQUIRE(exp_cs.ok());
+  const int64_t head = env.Head();
+  auto head_cs = env.history->GetChangeset("repo", head);
+  REQUIRE(head_cs.ok());
+
+  auto empty = env.history->Submit(env.alice, Request({}, "s3"));
+  REQUIRE(absl::IsInvalidArgument(empty.status()));
+  CHECK(std::string(empty.status().message()) == "no changes to submit");
+  CHECK(env.Head() == head);
+
+  // Merged in a working copy, everything resolved to main's side: nothing changes but the
+  // merge is recorded.
+  SubmitRequest merge = Request({}, "s4");
+  merge.merge_parent = exp_cs->changeset.changeset.number;
+  auto merged = env.history->Submit(env.alice, merge);
+  REQUIRE(merged.ok());
+  const store::ChangesetRecord& cs = merged->changeset.changeset;
+  CHECK(cs.number == head + 2);  // @N+1 went to exp
+  CHECK(cs.parent == head);
+  CHECK(cs.merge_parent == exp_cs->changeset.changeset.number);
+  CHECK(cs.root_tree == head_cs->changeset.root_tree);
+  CHECK(merged->changeset.changed_paths.empty());
+  CHECK(env.Head() == cs.number);
+
+  merge = Request({}, "s5");
+  merge.merge_parent = 999;
+  CHECK(absl::IsNotFound(env.history->Submit(env.alice, merge).status()));
+}
+
 }  // namespace
 }  // namespace mlvc::server::core
