@@ -109,6 +109,35 @@ struct LockRecord {
 
 // ---- end of roles and locks ----
 
+// ---- chunks and packs (migration 0004; store/postgres/chunk_sql.cc) ----
+
+// Where a chunk's bytes are: `stored_length` bytes at `offset` of a pack, raw or compressed
+// (codec: 0 raw, 1 zstd; server/store/pack/README.md).
+struct ChunkRecord {
+  std::string hash;  // SHA-256 hex of the raw bytes
+  uint64_t offset = 0;
+  uint64_t stored_length = 0;
+  uint64_t raw_length = 0;
+  int codec = 0;
+};
+
+// A chunk with the object key of its pack: enough to read it back.
+struct ChunkLocation {
+  ChunkRecord chunk;
+  std::string pack_key;
+};
+
+// A page of a content's manifest: the content's size and chunk count, and its chunks from
+// sequence number `first_seq` on, in order.
+struct ContentManifest {
+  uint64_t size = 0;
+  int64_t chunk_count = 0;
+  int64_t first_seq = 0;
+  std::vector<ChunkLocation> chunks;
+};
+
+// ---- end of chunks and packs ----
+
 // One open transaction. Not thread-safe; used by one thread for the duration of the body
 // passed to RunInTransaction, never kept beyond it.
 class MetadataTxn {
@@ -255,6 +284,44 @@ class MetadataTxn {
   // NOT_FOUND for an unknown repository id.
   virtual absl::Status SetLockablePatterns(int64_t repo_id,
                                            const std::vector<std::string>& patterns) = 0;
+
+  // --- chunks and packs (migration 0004; store/postgres/chunk_sql.cc) ---
+  // The hashes among `hashes` that no stored chunk has, in input order (duplicates kept).
+  // One round trip for any number.
+  virtual absl::StatusOr<std::vector<std::string>> FindMissingChunks(
+      const std::vector<std::string>& hashes) = 0;
+  // Records that a pack object is being written (uploads table, for the GC grace period).
+  // A key already recorded is left as it is.
+  virtual absl::Status BeginPackUpload(const std::string& object_key) = 0;
+  // Records a written pack and forgets its upload row; returns the pack's id.
+  // ALREADY_EXISTS when a pack has this key.
+  virtual absl::StatusOr<int64_t> InsertPack(const std::string& object_key, uint64_t size,
+                                             int64_t chunk_count) = 0;
+  // Records chunks of pack `pack_id` in one statement; chunks already recorded (in any pack)
+  // are left as they are. Returns the hashes this call inserted, in input order.
+  // NOT_FOUND for an unknown pack id.
+  virtual absl::StatusOr<std::vector<std::string>> InsertChunks(
+      int64_t pack_id, const std::vector<ChunkRecord>& chunks) = 0;
+  // Deletes a pack row that no chunk references (a pack that lost a race: every chunk it
+  // holds was recorded first by another pack). FAILED_PRECONDITION when a chunk references it.
+  virtual absl::Status DeleteUnusedPack(int64_t pack_id) = 0;
+  // Where the chunks `hashes` are, in input order; NOT_FOUND naming the first unknown hash.
+  virtual absl::StatusOr<std::vector<ChunkLocation>> GetChunkLocations(
+      const std::vector<std::string>& hashes) = 0;
+  // Records content `content_id` of `size` bytes as the concatenation of `chunk_hashes`
+  // (with its contents row when absent). A content that already has a manifest keeps it
+  // (content addressing: any manifest of an id yields the same bytes), even under racing
+  // calls. NOT_FOUND when a chunk is not stored; INVALID_ARGUMENT when the chunks' raw
+  // lengths do not add up to `size`.
+  virtual absl::Status PutContentManifest(const std::string& content_id, uint64_t size,
+                                          const std::vector<std::string>& chunk_hashes) = 0;
+  // A page of the manifest of `content_id`: at most `limit` chunks from sequence number
+  // `first_seq` on, in order, with their packs (paged so a 5 GiB content, ~640 Ki chunks,
+  // is never listed whole in memory). NOT_FOUND when the content is unknown or stored whole
+  // (no manifest); DATA_LOSS when the page has fewer rows than the recorded count implies.
+  virtual absl::StatusOr<ContentManifest> GetContentManifest(const std::string& content_id,
+                                                             int64_t first_seq,
+                                                             int64_t limit) = 0;
 };
 
 // Thread-safe: any number of threads may run transactions at once (each takes its own

@@ -140,6 +140,22 @@ class PgTxn final : public MetadataTxn {
   absl::Status SetLockablePatterns(int64_t repo_id,
                                    const std::vector<std::string>& patterns) override;
 
+  // Chunks and packs: chunk_sql.cc.
+  absl::StatusOr<std::vector<std::string>> FindMissingChunks(
+      const std::vector<std::string>& hashes) override;
+  absl::Status BeginPackUpload(const std::string& object_key) override;
+  absl::StatusOr<int64_t> InsertPack(const std::string& object_key, uint64_t size,
+                                     int64_t chunk_count) override;
+  absl::StatusOr<std::vector<std::string>> InsertChunks(
+      int64_t pack_id, const std::vector<ChunkRecord>& chunks) override;
+  absl::Status DeleteUnusedPack(int64_t pack_id) override;
+  absl::StatusOr<std::vector<ChunkLocation>> GetChunkLocations(
+      const std::vector<std::string>& hashes) override;
+  absl::Status PutContentManifest(const std::string& content_id, uint64_t size,
+                                  const std::vector<std::string>& chunk_hashes) override;
+  absl::StatusOr<ContentManifest> GetContentManifest(const std::string& content_id,
+                                                     int64_t first_seq, int64_t limit) override;
+
  private:
   template <typename Fn>
   auto Run(std::string_view what_doing, Fn&& fn) -> decltype(fn()) {
