@@ -15,6 +15,7 @@
 #include "server/store/blob/fs_blob_store.h"
 #include "server/store/postgres/migrator.h"
 #include "server/store/postgres/postgres_metadata_store.h"
+#include "tests/integration/core/core_test_env.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_db.h"
 
@@ -23,54 +24,18 @@ namespace {
 
 using store::PathAction;
 
-struct Env {
-  testing::TempDir dir;
-  std::string uri;
-  std::unique_ptr<store::PostgresMetadataStore> store;
-  std::unique_ptr<store::FsBlobStore> blobs;
-  std::unique_ptr<Authenticator> auth;
-  std::unique_ptr<RepositoryService> repos;
-  std::unique_ptr<HistoryService> history;
-  std::unique_ptr<ContentService> content;
+struct Env : CoreTestEnv {
   Caller alice;  // creates "repo": its maintainer
   Caller bob;    // no role row: a writer
 
-  Env() {
-    uri = testing::FreshDatabaseUri();
-    REQUIRE(store::Migrate(uri).ok());
-    auto s = store::PostgresMetadataStore::Open(uri, 4);
-    REQUIRE(s.ok());
-    store = *std::move(s);
-    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
-    REQUIRE(b.ok());
-    blobs = *std::move(b);
-    auth = std::make_unique<Authenticator>(*store);
-    repos = std::make_unique<RepositoryService>(*store);
-    history = std::make_unique<HistoryService>(*store);
-    history->SetBlobStore(blobs.get());
-    content = std::make_unique<ContentService>(*store, *blobs);
-    alice.user = User("alice");
-    bob.user = User("bob");
+  Env() : CoreTestEnv(4) {
+    alice = NewCaller("alice");
+    bob = NewCaller("bob");
     REQUIRE(repos->CreateRepository(alice, "repo").ok());
     REQUIRE(GrantRole(*store, std::nullopt, "alice", "repo", Role::kMaintainer).ok());
   }
 
-  store::UserRecord User(const std::string& name) {
-    auto token = auth->CreateUser(name, false);
-    REQUIRE(token.ok());
-    auto user = auth->Authenticate(*token);
-    REQUIRE(user.ok());
-    return *user;
-  }
-
-  std::string Put(const std::string& bytes) {
-    const std::string id = common::Sha256Hex(bytes);
-    auto upload = content->BeginUpload(alice, {id, bytes.size()});
-    REQUIRE(upload.ok());
-    REQUIRE((*upload)->Append(bytes).ok());
-    REQUIRE((*upload)->Finish().ok());
-    return id;
-  }
+  std::string Put(const std::string& bytes) { return PutAs(alice, bytes); }
 
   // Submits one text file version on `branch`; returns the new changeset number.
   int64_t Commit(const std::string& branch, const std::string& path, const std::string& bytes,
@@ -91,12 +56,6 @@ struct Env {
     auto result = history->Submit(alice, r);
     REQUIRE(result.ok());
     return result->changeset.changeset.number;
-  }
-
-  int64_t Head(const std::string& ref) {
-    auto r = repos->ResolveRef("repo", ref);
-    REQUIRE(r.ok());
-    return r->number;
   }
 
   int64_t Count(const std::string& table) {

@@ -15,6 +15,7 @@
 #include "server/store/blob/fs_blob_store.h"
 #include "server/store/postgres/migrator.h"
 #include "server/store/postgres/postgres_metadata_store.h"
+#include "tests/integration/core/core_test_env.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_blobs.h"
 #include "tests/support/test_db.h"
@@ -24,54 +25,16 @@ namespace {
 
 using store::PathAction;
 
-struct Env {
-  testing::TempDir dir;
-  std::unique_ptr<store::PostgresMetadataStore> store;
-  std::unique_ptr<store::BlobStore> blobs;  // filesystem, or S3 with MLVC_TEST_BLOBS=s3
-  std::unique_ptr<Authenticator> auth;
-  std::unique_ptr<RepositoryService> repos;
-  std::unique_ptr<HistoryService> history;
-  std::unique_ptr<ContentService> content;
+struct Env : CoreTestEnv {
   Caller caller;
 
-  Env() {
-    const std::string uri = testing::FreshDatabaseUri();
-    REQUIRE(store::Migrate(uri).ok());
-    auto s = store::PostgresMetadataStore::Open(uri, 10);
-    REQUIRE(s.ok());
-    store = *std::move(s);
-    auto b = testing::OpenTestBlobStore(dir.Sub("blobs"));
-    INFO(b.status().ToString());
-    REQUIRE(b.ok());
-    blobs = *std::move(b);
-    auth = std::make_unique<Authenticator>(*store);
-    repos = std::make_unique<RepositoryService>(*store);
-    history = std::make_unique<HistoryService>(*store);
-    content = std::make_unique<ContentService>(*store, *blobs);
-    auto token = auth->CreateUser("alice", false);
-    REQUIRE(token.ok());
-    auto user = auth->Authenticate(*token);
-    REQUIRE(user.ok());
-    caller.user = *user;
+  Env() : CoreTestEnv(10) {
+    caller = NewCaller("alice");
     REQUIRE(repos->CreateRepository(caller, "repo").ok());
   }
 
-  // Uploads `bytes` (in pieces of 7 bytes, to exercise streaming) and returns its id.
-  std::string Put(const std::string& bytes) {
-    const std::string id = common::Sha256Hex(bytes);
-    auto upload = content->BeginUpload(caller, {id, bytes.size()});
-    REQUIRE(upload.ok());
-    for (size_t i = 0; i < bytes.size(); i += 7)
-      REQUIRE((*upload)->Append(bytes.substr(i, 7)).ok());
-    REQUIRE((*upload)->Finish().ok());
-    return id;
-  }
-
-  int64_t Head(const std::string& branch = "main") {
-    auto r = repos->ResolveRef("repo", branch);
-    REQUIRE(r.ok());
-    return r->number;
-  }
+  // Uploads `bytes` in pieces of 7 bytes, to exercise streaming, and returns its id.
+  std::string Put(const std::string& bytes) { return PutAs(caller, bytes, 7); }
 
   std::map<std::string, std::string> Files(int64_t number) {
     std::map<std::string, std::string> out;

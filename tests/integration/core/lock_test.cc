@@ -17,6 +17,7 @@
 #include "server/store/blob/fs_blob_store.h"
 #include "server/store/postgres/migrator.h"
 #include "server/store/postgres/postgres_metadata_store.h"
+#include "tests/integration/core/core_test_env.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_db.h"
 
@@ -25,61 +26,23 @@ namespace {
 
 using store::PathAction;
 
-struct Env {
-  testing::TempDir dir;
-  std::string uri;
-  std::unique_ptr<store::PostgresMetadataStore> store;
-  std::unique_ptr<store::FsBlobStore> blobs;
-  std::unique_ptr<Authenticator> auth;
-  std::unique_ptr<RepositoryService> repos;
-  std::unique_ptr<HistoryService> history;
-  std::unique_ptr<ContentService> content;
+struct Env : CoreTestEnv {
   std::unique_ptr<LockService> locks;
   Caller alice;  // created the repository: maintainer
   Caller bob;    // no role row: a writer
 
-  Env() : uri(testing::FreshDatabaseUri()) {
-    REQUIRE(store::Migrate(uri).ok());
-    auto s = store::PostgresMetadataStore::Open(uri, 20);
-    REQUIRE(s.ok());
-    store = *std::move(s);
-    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
-    REQUIRE(b.ok());
-    blobs = *std::move(b);
-    auth = std::make_unique<Authenticator>(*store);
-    repos = std::make_unique<RepositoryService>(*store);
-    history = std::make_unique<HistoryService>(*store);
-    content = std::make_unique<ContentService>(*store, *blobs);
+  Env() : CoreTestEnv(20) {
     locks = std::make_unique<LockService>(*store);
     alice = User("alice");
     bob = User("bob");
     REQUIRE(repos->CreateRepository(alice, "repo").ok());
   }
 
-  Caller User(const std::string& name, bool admin = false) {
-    auto token = auth->CreateUser(name, admin);
-    REQUIRE(token.ok());
-    auto user = auth->Authenticate(*token);
-    REQUIRE(user.ok());
-    Caller c;
-    c.user = *user;
-    return c;
-  }
+  Caller User(const std::string& name, bool admin = false) { return NewCaller(name, admin); }
 
-  std::string Put(const std::string& bytes) {
-    const std::string id = common::Sha256Hex(bytes);
-    auto upload = content->BeginUpload(alice, {id, bytes.size()});
-    REQUIRE(upload.ok());
-    REQUIRE((*upload)->Append(bytes).ok());
-    REQUIRE((*upload)->Finish().ok());
-    return id;
-  }
+  std::string Put(const std::string& bytes) { return PutAs(alice, bytes); }
 
-  int64_t Head() {
-    auto r = repos->ResolveRef("repo", "main");
-    REQUIRE(r.ok());
-    return r->number;
-  }
+  int64_t Head() { return CoreTestEnv::Head("main"); }
 
   absl::StatusOr<std::vector<store::LockRecord>> Lock(const Caller& who,
                                                      std::vector<LockTarget> targets,

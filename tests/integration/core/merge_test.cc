@@ -18,6 +18,7 @@
 #include "server/store/blob/fs_blob_store.h"
 #include "server/store/postgres/migrator.h"
 #include "server/store/postgres/postgres_metadata_store.h"
+#include "tests/integration/core/core_test_env.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_db.h"
 
@@ -27,57 +28,22 @@ namespace {
 using common::NodeKind;
 using store::PathAction;
 
-struct Env {
-  testing::TempDir dir;
-  std::unique_ptr<store::PostgresMetadataStore> store;
-  std::unique_ptr<store::FsBlobStore> blobs;
-  std::unique_ptr<Authenticator> auth;
-  std::unique_ptr<RepositoryService> repos;
-  std::unique_ptr<HistoryService> history;
-  std::unique_ptr<ContentService> content;
+struct Env : CoreTestEnv {
   std::unique_ptr<MergeService> merge;
   Caller caller;
   std::atomic<int> next_id{0};
 
-  Env() {
-    const std::string uri = testing::FreshDatabaseUri();
-    REQUIRE(store::Migrate(uri).ok());
-    auto s = store::PostgresMetadataStore::Open(uri, 10);
-    REQUIRE(s.ok());
-    store = *std::move(s);
-    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
-    REQUIRE(b.ok());
-    blobs = *std::move(b);
-    auth = std::make_unique<Authenticator>(*store);
-    repos = std::make_unique<RepositoryService>(*store);
-    history = std::make_unique<HistoryService>(*store);
-    history->SetBlobStore(blobs.get());
-    content = std::make_unique<ContentService>(*store, *blobs);
+  Env() : CoreTestEnv(10) {
     merge = std::make_unique<MergeService>(*store, *blobs);
-    auto token = auth->CreateUser("alice", false);
-    REQUIRE(token.ok());
-    auto user = auth->Authenticate(*token);
-    REQUIRE(user.ok());
-    caller.user = *user;
+    caller = NewCaller("alice");
     REQUIRE(repos->CreateRepository(caller, "repo").ok());
   }
 
   // Thread-safe (no Catch assertions).
   absl::StatusOr<std::string> TryPut(const std::string& bytes) {
-    const std::string id = common::Sha256Hex(bytes);
-    auto upload = content->BeginUpload(caller, {id, bytes.size()});
-    if (!upload.ok()) return upload.status();
-    absl::Status appended = (*upload)->Append(bytes);
-    if (!appended.ok()) return appended;
-    auto finished = (*upload)->Finish();
-    if (!finished.ok()) return finished.status();
-    return id;
+    return CoreTestEnv::TryPut(caller, bytes);
   }
-  std::string Put(const std::string& bytes) {
-    auto id = TryPut(bytes);
-    REQUIRE(id.ok());
-    return *id;
-  }
+  std::string Put(const std::string& bytes) { return PutAs(caller, bytes); }
 
   absl::StatusOr<std::string> TryRead(const std::string& id) {
     auto download = content->OpenDownload(id, 0);
