@@ -395,9 +395,14 @@ TEST_CASE("a 64 MiB content is stored and read back byte-identical in flat memor
   CHECK(copied->size == whole->size);
 
   // Flat memory: the whole run grew the peak RSS by far less than the content's 64 MiB.
+  // Not in a sanitizer build, where ASan's quarantine and shadow memory keep freed buffers
+  // resident, so RSS says nothing about what the code holds (the e2e memory test is left out
+  // of that build for the same reason).
   const long grown_kib = PeakRssKiB() - rss_before;
   INFO("peak RSS grew by " << grown_kib << " KiB");
+#if !defined(__SANITIZE_ADDRESS__)
   CHECK(grown_kib < 32 * 1024);
+#endif
 }
 
 }  // namespace
