@@ -18,25 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
-// Ten lines, with `edits` (line index -> text) applied.
-std::string Text(const std::map<int, std::string>& edits = {}) {
-  std::string out;
-  for (int i = 0; i < 10; ++i) {
-    auto it = edits.find(i);
-    out += (it == edits.end() ? "key" + std::to_string(i) + ": " + std::to_string(i)
-                              : it->second) +
-           "\n";
-  }
-  return out;
-}
-
-bool HasLine(const std::string& text, const std::string& line) {
-  for (const std::string& l : Lines(text)) {
-    if (l == line) return true;
-  }
-  return false;
-}
-
 TEST_CASE("a reader's commit exits 8 with one sentence and lands nothing", "[e2e][roles]") {
   MlvcServer server;
   MlvcClient alice(server.admin_token());
@@ -77,15 +58,15 @@ struct DivergedBranches {
   DivergedBranches() {
     MLVC_OK(alice, alice.home(), "repo", "create", "r", "--server", server.address());
     MLVC_OK(alice, alice.home(), "checkout", server.address() + "/r", "W");
-    WriteFile(w + "/lr.yaml", Text());
+    WriteFile(w + "/lr.yaml", TenLines());
     MLVC_OK(alice, w, "add", "lr.yaml");
     MLVC_OK(alice, w, "commit", "-m", "baseline");
     MLVC_OK(alice, w, "branch", "create", "exp", "--from", "main");
     MLVC_OK(alice, w, "switch", "exp");
-    WriteFile(w + "/lr.yaml", Text({{2, "lr: exp"}}));
+    WriteFile(w + "/lr.yaml", TenLines({{2, "lr: exp"}}));
     MLVC_OK(alice, w, "commit", "-m", "exp lr");
     MLVC_OK(alice, w, "switch", "main");
-    WriteFile(w + "/lr.yaml", Text({{2, "lr: main"}}));
+    WriteFile(w + "/lr.yaml", TenLines({{2, "lr: main"}}));
     MLVC_OK(alice, w, "commit", "-m", "main lr");
   }
 };
@@ -101,7 +82,7 @@ TEST_CASE("revert drops a pending working-copy merge and its conflict files",
   auto reverted = MLVC_OK(t.alice, t.w, "revert", ".");
   CHECK(HasLine(reverted.out, "Reverted lr.yaml"));
   CHECK_THAT(reverted.out, Contains("Dropped the pending merge of @"));
-  CHECK(ReadFile(t.w + "/lr.yaml") == Text({{2, "lr: main"}}));
+  CHECK(ReadFile(t.w + "/lr.yaml") == TenLines({{2, "lr: main"}}));
   for (const char* suffix : {".base", ".mine", ".theirs"}) {
     CHECK_FALSE(fs::exists(t.w + "/lr.yaml" + suffix));
   }
@@ -120,12 +101,12 @@ TEST_CASE("a working-copy merge with nothing left to change commits as a merge",
   auto blocked = MLVC_REFUSED(6, t.alice, t.w, "merge", "exp");
   CHECK_THAT(blocked.err, Contains("'lr.yaml.base' is in the way of the conflict files"));
   CHECK(ReadFile(t.w + "/lr.yaml.base") == "mine, not mlvc's\n");
-  CHECK(ReadFile(t.w + "/lr.yaml") == Text({{2, "lr: main"}}));
+  CHECK(ReadFile(t.w + "/lr.yaml") == TenLines({{2, "lr: main"}}));
   fs::remove(t.w + "/lr.yaml.base");
 
   MLVC_EXPECT(9, t.alice, t.w, "merge", "exp");
   MLVC_OK(t.alice, t.w, "resolve", "lr.yaml", "--ours");
-  CHECK(ReadFile(t.w + "/lr.yaml") == Text({{2, "lr: main"}}));
+  CHECK(ReadFile(t.w + "/lr.yaml") == TenLines({{2, "lr: main"}}));
   CHECK(MLVC_OK(t.alice, t.w, "status").out.empty());
 
   auto committed = MLVC_OK(t.alice, t.w, "commit", "-m", "merge exp, keep main's lr");
@@ -133,7 +114,7 @@ TEST_CASE("a working-copy merge with nothing left to change commits as a merge",
   // Recorded as a merge: the server has nothing left to bring from exp.
   auto again = MLVC_OK(t.alice, t.w, "merge", "exp", "--into", "main");
   CHECK_THAT(again.out, Contains("Already up to date"));
-  CHECK(ReadFile(t.w + "/lr.yaml") == Text({{2, "lr: main"}}));
+  CHECK(ReadFile(t.w + "/lr.yaml") == TenLines({{2, "lr: main"}}));
 }
 
 TEST_CASE("update never replaces an existing file with conflict files", "[e2e][merge]") {
@@ -144,17 +125,17 @@ TEST_CASE("update never replaces an existing file with conflict files", "[e2e][m
   const std::string b = alice.Sub("B");
   MLVC_OK(alice, alice.home(), "checkout", server.address() + "/r", "A");
   MLVC_OK(alice, alice.home(), "checkout", server.address() + "/r", "B");
-  WriteFile(a + "/params.txt", Text());
+  WriteFile(a + "/params.txt", TenLines());
   WriteRandomFile(a + "/weights.dat", 4096, 1);
   MLVC_OK(alice, a, "add", "params.txt", "weights.dat");
   MLVC_OK(alice, a, "commit", "-m", "params");
   MLVC_OK(alice, b, "update");
-  WriteFile(a + "/params.txt", Text({{3, "lr: from A"}}));
+  WriteFile(a + "/params.txt", TenLines({{3, "lr: from A"}}));
   WriteRandomFile(a + "/weights.dat", 4096, 2);
   MLVC_OK(alice, a, "commit", "-m", "A's edits");
 
   // B edits both, and has files of its own named like conflict files.
-  const std::string mine = Text({{3, "lr: from B"}});
+  const std::string mine = TenLines({{3, "lr: from B"}});
   WriteFile(b + "/params.txt", mine);
   WriteRandomFile(b + "/weights.dat", 5000, 3);
   const std::string mine_weights = ReadFile(b + "/weights.dat");

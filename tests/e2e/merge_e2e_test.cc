@@ -19,25 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
-// Ten lines, with `edits` (line index -> text) applied.
-std::string Text(const std::map<int, std::string>& edits = {}) {
-  std::string out;
-  for (int i = 0; i < 10; ++i) {
-    auto it = edits.find(i);
-    out += (it == edits.end() ? "key" + std::to_string(i) + ": " + std::to_string(i)
-                              : it->second) +
-           "\n";
-  }
-  return out;
-}
-
-bool HasLine(const std::string& text, const std::string& line) {
-  for (const std::string& l : Lines(text)) {
-    if (l == line) return true;
-  }
-  return false;
-}
-
 // A server, a repository "r" with two working copies A and B of main.
 struct TwoCopies {
   MlvcServer server;
@@ -55,32 +36,32 @@ struct TwoCopies {
 TEST_CASE("update with an overlapping local edit leaves markers and conflict files",
           "[e2e][merge]") {
   TwoCopies t;
-  WriteFile(t.a + "/params.txt", Text());
-  WriteFile(t.a + "/clean.txt", Text());
+  WriteFile(t.a + "/params.txt", TenLines());
+  WriteFile(t.a + "/clean.txt", TenLines());
   MLVC_OK(t.alice, t.a, "add", "params.txt", "clean.txt");
   MLVC_OK(t.alice, t.a, "commit", "-m", "params");
   MLVC_OK(t.alice, t.b, "update");
 
-  WriteFile(t.a + "/params.txt", Text({{3, "lr: from A"}}));
-  WriteFile(t.a + "/clean.txt", Text({{0, "top: from A"}}));
+  WriteFile(t.a + "/params.txt", TenLines({{3, "lr: from A"}}));
+  WriteFile(t.a + "/clean.txt", TenLines({{0, "top: from A"}}));
   MLVC_OK(t.alice, t.a, "commit", "-m", "A's edits");
-  const std::string mine = Text({{3, "lr: from B"}});
+  const std::string mine = TenLines({{3, "lr: from B"}});
   WriteFile(t.b + "/params.txt", mine);
-  WriteFile(t.b + "/clean.txt", Text({{9, "bottom: from B"}}));
+  WriteFile(t.b + "/clean.txt", TenLines({{9, "bottom: from B"}}));
 
   auto update = MLVC_OK(t.alice, t.b, "update");
   CHECK(HasLine(update.out, "C params.txt"));
   CHECK(HasLine(update.out, "G clean.txt"));
   // The clean merge holds both edits; the conflict holds both sides between markers.
-  CHECK(ReadFile(t.b + "/clean.txt") == Text({{0, "top: from A"}, {9, "bottom: from B"}}));
+  CHECK(ReadFile(t.b + "/clean.txt") == TenLines({{0, "top: from A"}, {9, "bottom: from B"}}));
   const std::string conflicted = ReadFile(t.b + "/params.txt");
   CHECK_THAT(conflicted, Contains("<<<<<<< mine"));
   CHECK_THAT(conflicted, Contains("lr: from B"));
   CHECK_THAT(conflicted, Contains("lr: from A"));
   CHECK_THAT(conflicted, Contains(">>>>>>> theirs"));
-  CHECK(ReadFile(t.b + "/params.txt.base") == Text());
+  CHECK(ReadFile(t.b + "/params.txt.base") == TenLines());
   CHECK(ReadFile(t.b + "/params.txt.mine") == mine);
-  CHECK(ReadFile(t.b + "/params.txt.theirs") == Text({{3, "lr: from A"}}));
+  CHECK(ReadFile(t.b + "/params.txt.theirs") == TenLines({{3, "lr: from A"}}));
   auto status = MLVC_OK(t.alice, t.b, "status");
   CHECK(HasLine(status.out, "C params.txt"));
   CHECK(HasLine(status.out, "M clean.txt"));
@@ -92,7 +73,7 @@ TEST_CASE("update with an overlapping local edit leaves markers and conflict fil
   // Resolving something that is not conflicted is refused too.
   MLVC_REFUSED(6, t.alice, t.b, "resolve", "clean.txt");
 
-  const std::string resolved = Text({{0, "top: from A"}, {3, "lr: agreed"}});
+  const std::string resolved = TenLines({{0, "top: from A"}, {3, "lr: agreed"}});
   WriteFile(t.b + "/params.txt", resolved);
   auto resolve = MLVC_OK(t.alice, t.b, "resolve", "params.txt");
   CHECK(HasLine(resolve.out, "Resolved params.txt"));
@@ -104,27 +85,27 @@ TEST_CASE("update with an overlapping local edit leaves markers and conflict fil
 
   MLVC_OK(t.alice, t.a, "update");
   CHECK(ReadFile(t.a + "/params.txt") == resolved);
-  CHECK(ReadFile(t.a + "/clean.txt") == Text({{0, "top: from A"}, {9, "bottom: from B"}}));
+  CHECK(ReadFile(t.a + "/clean.txt") == TenLines({{0, "top: from A"}, {9, "bottom: from B"}}));
 }
 
 TEST_CASE("resolve --theirs and --ours pick a side whole", "[e2e][merge]") {
   TwoCopies t;
-  WriteFile(t.a + "/p.txt", Text());
+  WriteFile(t.a + "/p.txt", TenLines());
   MLVC_OK(t.alice, t.a, "add", "p.txt");
   MLVC_OK(t.alice, t.a, "commit", "-m", "p");
   MLVC_OK(t.alice, t.b, "update");
-  WriteFile(t.a + "/p.txt", Text({{5, "A"}}));
+  WriteFile(t.a + "/p.txt", TenLines({{5, "A"}}));
   MLVC_OK(t.alice, t.a, "commit", "-m", "A");
-  WriteFile(t.b + "/p.txt", Text({{5, "B"}}));
+  WriteFile(t.b + "/p.txt", TenLines({{5, "B"}}));
   MLVC_OK(t.alice, t.b, "update");
   SECTION("theirs") {
     MLVC_OK(t.alice, t.b, "resolve", "p.txt", "--theirs");
-    CHECK(ReadFile(t.b + "/p.txt") == Text({{5, "A"}}));
+    CHECK(ReadFile(t.b + "/p.txt") == TenLines({{5, "A"}}));
     CHECK(MLVC_OK(t.alice, t.b, "status").out.empty());  // equal to its new base
   }
   SECTION("ours") {
     MLVC_OK(t.alice, t.b, "resolve", "p.txt", "--ours");
-    CHECK(ReadFile(t.b + "/p.txt") == Text({{5, "B"}}));
+    CHECK(ReadFile(t.b + "/p.txt") == TenLines({{5, "B"}}));
     CHECK(HasLine(MLVC_OK(t.alice, t.b, "status").out, "M p.txt"));
     MLVC_OK(t.alice, t.b, "commit", "-m", "mine wins");
   }
@@ -159,16 +140,16 @@ TEST_CASE("a binary edited on both sides keeps the local file as NAME.mine", "[e
 TEST_CASE("a commit on a moved head merges the text on the server and updates the file",
           "[e2e][merge]") {
   TwoCopies t;
-  WriteFile(t.a + "/p.txt", Text());
+  WriteFile(t.a + "/p.txt", TenLines());
   MLVC_OK(t.alice, t.a, "add", "p.txt");
   MLVC_OK(t.alice, t.a, "commit", "-m", "p");
   MLVC_OK(t.alice, t.b, "update");
-  WriteFile(t.a + "/p.txt", Text({{0, "A"}}));
+  WriteFile(t.a + "/p.txt", TenLines({{0, "A"}}));
   MLVC_OK(t.alice, t.a, "commit", "-m", "A");
-  WriteFile(t.b + "/p.txt", Text({{9, "B"}}));
+  WriteFile(t.b + "/p.txt", TenLines({{9, "B"}}));
   auto commit = MLVC_OK(t.alice, t.b, "commit", "-m", "B without update");
   CHECK_THAT(commit.out, Contains("G p.txt"));
-  CHECK(ReadFile(t.b + "/p.txt") == Text({{0, "A"}, {9, "B"}}));
+  CHECK(ReadFile(t.b + "/p.txt") == TenLines({{0, "A"}, {9, "B"}}));
   CHECK(MLVC_OK(t.alice, t.b, "status").out.empty());
 }
 
@@ -188,8 +169,8 @@ TEST_CASE("seed workflow: experiments to integration to main to a label", "[e2e]
   MLVC_OK(alice, alice.home(), "repo", "create", "seed", "--server", server.address());
   MLVC_OK(alice, alice.home(), "checkout", server.address() + "/seed", "W");
   WriteFile(w + "/train.py", "print('train')\n");
-  WriteFile(w + "/params/lr.yaml", Text());
-  WriteFile(w + "/params/batch.yaml", Text());
+  WriteFile(w + "/params/lr.yaml", TenLines());
+  WriteFile(w + "/params/batch.yaml", TenLines());
   MLVC_OK(alice, w, "add", "train.py", "params");
   MLVC_OK(alice, w, "commit", "-m", "baseline");
   for (const char* b : {"integration", "exp-lr", "exp-batch", "exp-aug"}) {
@@ -198,13 +179,13 @@ TEST_CASE("seed workflow: experiments to integration to main to a label", "[e2e]
 
   // Two experiments changing different hyperparameter files, a third that collides.
   MLVC_OK(alice, w, "switch", "exp-lr");
-  WriteFile(w + "/params/lr.yaml", Text({{2, "lr: 3e-4"}}));
+  WriteFile(w + "/params/lr.yaml", TenLines({{2, "lr: 3e-4"}}));
   MLVC_OK(alice, w, "commit", "-m", "lr 3e-4");
   MLVC_OK(alice, w, "switch", "exp-batch");
-  WriteFile(w + "/params/batch.yaml", Text({{4, "batch: 256"}}));
+  WriteFile(w + "/params/batch.yaml", TenLines({{4, "batch: 256"}}));
   MLVC_OK(alice, w, "commit", "-m", "batch 256");
   MLVC_OK(alice, w, "switch", "exp-aug");
-  WriteFile(w + "/params/lr.yaml", Text({{2, "lr: 1e-3"}, {7, "aug: mixup"}}));
+  WriteFile(w + "/params/lr.yaml", TenLines({{2, "lr: 1e-3"}, {7, "aug: mixup"}}));
   MLVC_OK(alice, w, "commit", "-m", "mixup with a higher lr");
 
   // Both clean experiments merge on the server.
@@ -224,12 +205,12 @@ TEST_CASE("seed workflow: experiments to integration to main to a label", "[e2e]
 
   // Resolved in a working copy of integration and submitted as the merge.
   MLVC_OK(alice, w, "switch", "integration");
-  CHECK(ReadFile(w + "/params/batch.yaml") == Text({{4, "batch: 256"}}));
+  CHECK(ReadFile(w + "/params/batch.yaml") == TenLines({{4, "batch: 256"}}));
   auto wc_merge = MLVC_EXPECT(9, alice, w, "merge", "exp-aug");
   CHECK(HasLine(wc_merge.out, "C params/lr.yaml"));
   CHECK(HasLine(MLVC_OK(alice, w, "status").out, "C params/lr.yaml"));
   MLVC_REFUSED(9, alice, w, "commit", "-m", "not yet");
-  const std::string agreed = Text({{2, "lr: 3e-4"}, {7, "aug: mixup"}});
+  const std::string agreed = TenLines({{2, "lr: 3e-4"}, {7, "aug: mixup"}});
   WriteFile(w + "/params/lr.yaml", agreed);
   MLVC_OK(alice, w, "resolve", "params/lr.yaml");
   MLVC_OK(alice, w, "commit", "-m", "merge exp-aug, keep lr 3e-4");
@@ -242,7 +223,7 @@ TEST_CASE("seed workflow: experiments to integration to main to a label", "[e2e]
   MLVC_OK(alice, w, "label", "create", "v1.0", "main", "-m", "first release");
   MLVC_OK(alice, w, "switch", "main");
   CHECK(ReadFile(w + "/params/lr.yaml") == agreed);
-  CHECK(ReadFile(w + "/params/batch.yaml") == Text({{4, "batch: 256"}}));
+  CHECK(ReadFile(w + "/params/batch.yaml") == TenLines({{4, "batch: 256"}}));
   // Main moves on; the label does not.
   WriteFile(w + "/train.py", "print('train v2')\n");
   MLVC_OK(alice, w, "commit", "-m", "after the release");
@@ -251,7 +232,7 @@ TEST_CASE("seed workflow: experiments to integration to main to a label", "[e2e]
   const std::map<std::string, std::string> expected = {
       {"train.py", "print('train')\n"},
       {"params/lr.yaml", agreed},
-      {"params/batch.yaml", Text({{4, "batch: 256"}})}};
+      {"params/batch.yaml", TenLines({{4, "batch: 256"}})}};
   std::map<std::string, std::string> expected_hashes;
   {
     // Write the expected tree somewhere and hash it the same way.

@@ -91,4 +91,22 @@ std::vector<std::string> Lines(const std::string& text) {
   return lines;
 }
 
+bool HasLine(const std::string& text, const std::string& line) {
+  for (const std::string& l : Lines(text)) {
+    if (l == line) return true;
+  }
+  return false;
+}
+
+std::string TenLines(const std::map<int, std::string>& edits) {
+  std::string out;
+  for (int i = 0; i < 10; ++i) {
+    auto it = edits.find(i);
+    out += (it == edits.end() ? "key" + std::to_string(i) + ": " + std::to_string(i)
+                              : it->second) +
+           "\n";
+  }
+  return out;
+}
+
 }  // namespace mlvc::testing

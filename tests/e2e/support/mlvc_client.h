@@ -45,4 +45,11 @@ std::map<std::string, std::string> HashTree(const std::string& root);
 // Non-empty lines of `text`.
 std::vector<std::string> Lines(const std::string& text);
 
+// True when one of `text`'s lines is exactly `line`.
+bool HasLine(const std::string& text, const std::string& line);
+
+// A ten-line text file ("key0: 0" ...), with `edits` (line index -> new line) applied: the
+// shared starting point of the merge scenarios.
+std::string TenLines(const std::map<int, std::string>& edits = {});
+
 }  // namespace mlvc::testing
