@@ -1,5 +1,6 @@
 #include "client/ops/checkout.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -68,12 +69,24 @@ absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
   result.branch = config.branch;
   result.root = wc.root();
   internal::PeriodicSaver saver(wc);
-  for (const remote::TreeFile& file : tree) {
-    RETURN_IF_ERROR(internal::SaveOnError(wc, internal::FetchInto(wc, *remote, file)));
-    ++result.file_count;
-    result.total_bytes += file.size;
-    if (progress) progress(FileEvent{FileAction::kAdded, file.path, resolved.number});
-    RETURN_IF_ERROR(saver.MaybeSave());
+  // Download a batch concurrently, then install it in tree order on this thread (the working
+  // copy and the progress callback are not thread-safe).
+  for (size_t begin = 0; begin < tree.size(); begin += internal::kFetchBatch) {
+    const size_t end = std::min(tree.size(), begin + internal::kFetchBatch);
+    std::vector<const remote::TreeFile*> batch;
+    for (size_t i = begin; i < end; ++i) batch.push_back(&tree[i]);
+    absl::StatusOr<std::vector<std::string>> temps = internal::DownloadAll(wc, *remote, batch);
+    RETURN_IF_ERROR(internal::SaveOnError(wc, temps.status()));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const remote::TreeFile& file = *batch[i];
+      absl::Status installed = internal::InstallFetched(wc, (*temps)[i], file);
+      if (!installed.ok()) internal::RemoveTemps(*temps, i + 1);
+      RETURN_IF_ERROR(internal::SaveOnError(wc, installed));
+      ++result.file_count;
+      result.total_bytes += file.size;
+      if (progress) progress(FileEvent{FileAction::kAdded, file.path, resolved.number});
+      RETURN_IF_ERROR(saver.MaybeSave());
+    }
   }
   RETURN_IF_ERROR(wc.Save());
   return result;

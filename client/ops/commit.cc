@@ -6,6 +6,7 @@
 #include "absl/strings/cord.h"
 #include "client/ops/lock_ops.h"
 #include "client/ops/ops_internal.h"
+#include "client/ops/parallel_for.h"
 #include "common/status/status_macros.h"
 
 namespace mlvc::client::ops {
@@ -105,17 +106,30 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
   if (!ids.empty()) {
     ASSIGN_OR_RETURN(missing_ids, remote->FindMissing(ids));
   }
+  // Upload concurrently (each upload pays a round trip and the server's durable write). The
+  // workers see only this plain list, never the working copy.
+  struct Upload {
+    std::string content_id;
+    std::string relpath;
+    std::string abspath;
+    uint64_t size = 0;
+  };
+  std::vector<Upload> uploads;
   for (const std::string& id : missing_ids) {
     auto it = to_upload.find(id);
     if (it == to_upload.end()) continue;
-    absl::Status uploaded =
-        remote->UploadFile(wc.AbsPath(it->second->relpath), id, it->second->size);
+    uploads.push_back(Upload{id, it->second->relpath, wc.AbsPath(it->second->relpath),
+                             it->second->size});
+  }
+  RETURN_IF_ERROR(ParallelFor(uploads.size(), kTransferConcurrency, [&](size_t i) {
+    const Upload& upload = uploads[i];
+    absl::Status uploaded = remote->UploadFile(upload.abspath, upload.content_id, upload.size);
     if (absl::IsDataLoss(uploaded)) {
-      return absl::DataLossError("'" + it->second->relpath +
+      return absl::DataLossError("'" + upload.relpath +
                                  "' changed while it was being uploaded; commit again");
     }
-    RETURN_IF_ERROR(uploaded);
-  }
+    return uploaded;
+  }));
 
   ASSIGN_OR_RETURN(remote::SubmitResult submitted, remote->Submit(request));
   result.number = submitted.changeset.number;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 
+#include "client/ops/parallel_for.h"
 #include "client/wc/lockable.h"
 #include "common/status/status_macros.h"
 #include "common/tree/content_kind.h"
@@ -82,6 +83,29 @@ absl::Status FetchInto(wc::WorkingCopy& wc, remote::Remote& remote,
                        const remote::TreeFile& file) {
   const std::string temp = wc.TempPath();
   RETURN_IF_ERROR(remote.DownloadToFile(file.content_id, temp));
+  return InstallFetched(wc, temp, file);
+}
+
+absl::StatusOr<std::vector<std::string>> DownloadAll(
+    const wc::WorkingCopy& wc, remote::Remote& remote,
+    const std::vector<const remote::TreeFile*>& files) {
+  std::vector<std::string> temps;
+  temps.reserve(files.size());
+  for (size_t i = 0; i < files.size(); ++i) temps.push_back(wc.TempPath());
+  // Workers only use the remote (thread-safe: no per-call state is shared) and their own
+  // temporary file; DownloadToFile removes its file when it fails.
+  absl::Status status = ParallelFor(files.size(), kTransferConcurrency, [&](size_t i) {
+    return remote.DownloadToFile(files[i]->content_id, temps[i]);
+  });
+  if (!status.ok()) {
+    RemoveTemps(temps, 0);
+    return status;
+  }
+  return temps;
+}
+
+absl::Status InstallFetched(wc::WorkingCopy& wc, const std::string& temp,
+                            const remote::TreeFile& file) {
   absl::Status installed = wc.InstallFile(temp, file.path, file.executable);
   if (!installed.ok()) {
     std::remove(temp.c_str());
@@ -98,6 +122,10 @@ absl::Status FetchInto(wc::WorkingCopy& wc, remote::Remote& remote,
   RETURN_IF_ERROR(wc.RecordDiskState(entry));
   wc.Put(std::move(entry));
   return absl::OkStatus();
+}
+
+void RemoveTemps(const std::vector<std::string>& temps, size_t from) {
+  for (size_t i = from; i < temps.size(); ++i) std::remove(temps[i].c_str());
 }
 
 absl::Status SaveOnError(const wc::WorkingCopy& wc, absl::Status status) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -46,6 +47,27 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& abspath);
 // Downloads `file` to a temporary file, installs it at its path with its executable bit,
 // and records the entry (base = that file, schedule normal). The entry is Put into `wc`.
 absl::Status FetchInto(wc::WorkingCopy& wc, remote::Remote& remote, const remote::TreeFile& file);
+
+// Files downloaded together (DownloadAll) before they are installed one by one: small enough
+// that progress keeps flowing and an interruption loses little, large enough to keep
+// kTransferConcurrency downloads busy.
+inline constexpr size_t kFetchBatch = 64;
+
+// FetchInto in two halves, so that many files download concurrently while the working copy
+// (not thread-safe) is only touched from the calling thread.
+//
+// DownloadAll downloads the contents of `files` into fresh temporary files of `wc`,
+// kTransferConcurrency (parallel_for.h) at a time; the remote verifies each download's size
+// and hash. Returns the temporary paths in the order of `files`; on error (the first one, as
+// DownloadToFile reports it) no temporary file is left behind.
+absl::StatusOr<std::vector<std::string>> DownloadAll(
+    const wc::WorkingCopy& wc, remote::Remote& remote,
+    const std::vector<const remote::TreeFile*>& files);
+// Installs the verified download `temp` at file.path (see FetchInto); `temp` is gone after.
+absl::Status InstallFetched(wc::WorkingCopy& wc, const std::string& temp,
+                            const remote::TreeFile& file);
+// Removes the temporary files temps[from...] (unused downloads after an error).
+void RemoveTemps(const std::vector<std::string>& temps, size_t from);
 
 // Saves the working copy now and then during a long operation, so that an interruption
 // leaves a state matching the disk (saving after every file would rewrite the state file

@@ -95,84 +95,106 @@ absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoin
   };
 
   internal::PeriodicSaver saver(wc);
-  for (const UpdateStep& step : steps) {
-    absl::Status status;
-    switch (step.kind) {
-      case Kind::kFetchNew:
-      case Kind::kFetchChanged: {
-        status = internal::FetchInto(wc, *remote, *step.target);
-        if (absl::IsFailedPrecondition(status)) {
-          // A folder or a non-regular file stands in the way: leave it, like an obstruction.
-          report(FileAction::kObstructed, step.path, target);
-          status = absl::OkStatus();
+  // Steps run in plan (path) order, a chunk at a time: the chunk's new and changed files are
+  // first downloaded concurrently, then every step is applied on this thread (the working copy
+  // and the progress callback are not thread-safe).
+  auto is_fetch = [](Kind kind) { return kind == Kind::kFetchNew || kind == Kind::kFetchChanged; };
+  for (size_t begin = 0; begin < steps.size(); begin += internal::kFetchBatch) {
+    const size_t end = std::min(steps.size(), begin + internal::kFetchBatch);
+    std::vector<const remote::TreeFile*> fetches;
+    for (size_t i = begin; i < end; ++i) {
+      if (is_fetch(steps[i].kind)) fetches.push_back(&*steps[i].target);
+    }
+    std::vector<std::string> temps;
+    if (!fetches.empty()) {
+      absl::StatusOr<std::vector<std::string>> downloaded =
+          internal::DownloadAll(wc, *remote, fetches);
+      RETURN_IF_ERROR(internal::SaveOnError(wc, downloaded.status()));
+      temps = *std::move(downloaded);
+    }
+    size_t next_temp = 0;  // temps[next_temp] belongs to the next fetch step
+    for (size_t i = begin; i < end; ++i) {
+      const UpdateStep& step = steps[i];
+      absl::Status status;
+      switch (step.kind) {
+        case Kind::kFetchNew:
+        case Kind::kFetchChanged: {
+          status = internal::InstallFetched(wc, temps[next_temp++], *step.target);
+          if (absl::IsFailedPrecondition(status)) {
+            // A folder or a non-regular file stands in the way: leave it, like an obstruction.
+            report(FileAction::kObstructed, step.path, target);
+            status = absl::OkStatus();
+            break;
+          }
+          if (status.ok()) {
+            report(step.kind == Kind::kFetchNew ? FileAction::kAdded : FileAction::kUpdated,
+                   step.path, target);
+          }
           break;
         }
-        if (status.ok()) {
-          report(step.kind == Kind::kFetchNew ? FileAction::kAdded : FileAction::kUpdated,
-                 step.path, target);
-        }
-        break;
-      }
-      case Kind::kDelete:
-        status = wc.RemoveFile(step.path);
-        if (status.ok()) {
+        case Kind::kDelete:
+          status = wc.RemoveFile(step.path);
+          if (status.ok()) {
+            wc.Erase(step.path);
+            report(FileAction::kDeleted, step.path, target);
+          }
+          break;
+        case Kind::kForget:
           wc.Erase(step.path);
-          report(FileAction::kDeleted, step.path, target);
+          break;
+        case Kind::kMergeLocalEdit: {
+          // The scan is sorted by path.
+          auto it = std::lower_bound(scan.begin(), scan.end(), step.path,
+                                     [](const wc::StatusItem& item, const std::string& path) {
+                                       return item.relpath < path;
+                                     });
+          if (it == scan.end() || it->relpath != step.path) break;  // the plan came from this scan
+          const wc::StatusItem* local = &*it;
+          absl::StatusOr<FileAction> merged =
+              internal::MergeLocalEdit(wc, *remote, *local, *step.target);
+          status = merged.status();
+          if (status.ok()) report(*merged, step.path, target);
+          break;
         }
-        break;
-      case Kind::kForget:
-        wc.Erase(step.path);
-        break;
-      case Kind::kMergeLocalEdit: {
-        // The scan is sorted by path.
-        auto it = std::lower_bound(
-            scan.begin(), scan.end(), step.path,
-            [](const wc::StatusItem& item, const std::string& path) { return item.relpath < path; });
-        if (it == scan.end() || it->relpath != step.path) break;  // the plan came from this scan
-        const wc::StatusItem* local = &*it;
-        absl::StatusOr<FileAction> merged =
-            internal::MergeLocalEdit(wc, *remote, *local, *step.target);
-        status = merged.status();
-        if (status.ok()) report(*merged, step.path, target);
-        break;
-      }
-      case Kind::kSkipLocalEdit:
-        report(FileAction::kSkipped, step.path,
-               LastChangedIn(*remote, repository, step.path, target));
-        break;
-      case Kind::kObstructed:
-        report(FileAction::kObstructed, step.path, target);
-        break;
-      case Kind::kKeepUnversioned:
-        wc.Erase(step.path);
-        report(FileAction::kKeptUnversioned, step.path,
-               LastChangedIn(*remote, repository, step.path, target));
-        break;
-      case Kind::kAdoptExisting: {
-        wc::WcEntry entry = EntryFor(*step.target);
-        status = SetExecutable(wc.AbsPath(step.path), entry.executable);
-        if (status.ok()) status = wc.RecordDiskState(entry);
-        if (status.ok()) {
-          wc.Put(std::move(entry));
-          report(FileAction::kAdded, step.path, target);
+        case Kind::kSkipLocalEdit:
+          report(FileAction::kSkipped, step.path,
+                 LastChangedIn(*remote, repository, step.path, target));
+          break;
+        case Kind::kObstructed:
+          report(FileAction::kObstructed, step.path, target);
+          break;
+        case Kind::kKeepUnversioned:
+          wc.Erase(step.path);
+          report(FileAction::kKeptUnversioned, step.path,
+                 LastChangedIn(*remote, repository, step.path, target));
+          break;
+        case Kind::kAdoptExisting: {
+          wc::WcEntry entry = EntryFor(*step.target);
+          status = SetExecutable(wc.AbsPath(step.path), entry.executable);
+          if (status.ok()) status = wc.RecordDiskState(entry);
+          if (status.ok()) {
+            wc.Put(std::move(entry));
+            report(FileAction::kAdded, step.path, target);
+          }
+          break;
         }
-        break;
-      }
-      case Kind::kMetadataOnly: {
-        wc::WcEntry entry = *wc.Find(step.path);
-        entry.executable = step.target->executable;
-        entry.kind = internal::ToWcKind(step.target->kind);
-        status = SetExecutable(wc.AbsPath(step.path), entry.executable);
-        if (status.ok()) status = wc.RecordDiskState(entry);
-        if (status.ok()) {
-          wc.Put(std::move(entry));
-          report(FileAction::kUpdated, step.path, target);
+        case Kind::kMetadataOnly: {
+          wc::WcEntry entry = *wc.Find(step.path);
+          entry.executable = step.target->executable;
+          entry.kind = internal::ToWcKind(step.target->kind);
+          status = SetExecutable(wc.AbsPath(step.path), entry.executable);
+          if (status.ok()) status = wc.RecordDiskState(entry);
+          if (status.ok()) {
+            wc.Put(std::move(entry));
+            report(FileAction::kUpdated, step.path, target);
+          }
+          break;
         }
-        break;
       }
+      if (!status.ok()) internal::RemoveTemps(temps, next_temp);
+      RETURN_IF_ERROR(internal::SaveOnError(wc, status));
+      RETURN_IF_ERROR(saver.MaybeSave());
     }
-    RETURN_IF_ERROR(internal::SaveOnError(wc, status));
-    RETURN_IF_ERROR(saver.MaybeSave());
   }
   wc.mutable_config().base_number = target;
   if (!resolved.branch.empty()) wc.mutable_config().branch = resolved.branch;
