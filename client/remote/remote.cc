@@ -1,4 +1,5 @@
 #include "client/remote/remote.h"
+#include "client/remote/remote_internal.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -15,14 +16,6 @@
 #include "mlvc/v1/repository.grpc.pb.h"
 
 namespace mlvc::client::remote {
-namespace {
-
-namespace pb = ::mlvc::v1;
-
-constexpr int kMaxMessageBytes = 16 << 20;
-// Streams carry no deadline (a big file may take long); GetTree's is generous instead.
-constexpr int kTreeDeadlineSeconds = 600;
-constexpr int kSubmitDeadlineSeconds = 600;
 
 absl::Status FromGrpc(const grpc::Status& status, const std::string& server) {
   if (status.ok()) return absl::OkStatus();
@@ -39,6 +32,12 @@ absl::Status FromGrpc(const grpc::Status& status, const std::string& server) {
   if (message.empty()) message = "server " + server + " answered " + absl::StatusCodeToString(code);
   return absl::Status(code, message);
 }
+
+namespace {
+
+// Streams carry no deadline (a big file may take long); GetTree's is generous instead.
+constexpr int kTreeDeadlineSeconds = 600;
+constexpr int kSubmitDeadlineSeconds = 600;
 
 EntryKind FromPb(pb::EntryKind kind) {
   return kind == pb::ENTRY_KIND_TEXT ? EntryKind::kText : EntryKind::kBinary;
@@ -95,72 +94,6 @@ ChangesetInfo FromPb(const pb::Changeset& c) {
 void RemoveQuietly(const std::string& path) { ::unlink(path.c_str()); }
 
 }  // namespace
-
-struct Remote::Impl {
-  std::string server;
-  std::string token;
-  Options options;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<pb::RepositoryService::Stub> repos;
-  std::unique_ptr<pb::ContentService::Stub> content;
-  std::unique_ptr<pb::HistoryService::Stub> history;
-  std::unique_ptr<pb::LockService::Stub> locks;
-
-  // A context with the token and, when `deadline_seconds` > 0, a deadline.
-  std::unique_ptr<grpc::ClientContext> Context(int deadline_seconds) const {
-    auto context = std::make_unique<grpc::ClientContext>();
-    if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
-    if (deadline_seconds > 0) {
-      context->set_deadline(std::chrono::system_clock::now() +
-                            std::chrono::seconds(deadline_seconds));
-    }
-    return context;
-  }
-  std::unique_ptr<grpc::ClientContext> Unary() const {
-    return Context(options.unary_deadline_seconds);
-  }
-  absl::Status Convert(const grpc::Status& status) const { return FromGrpc(status, server); }
-
-  // Reads a download stream into `sink`, verifying size and hash. `sink` returns false to stop
-  // (its own error is then in *sink_error).
-  template <typename Sink>
-  absl::Status ReadContent(const std::string& content_id, Sink&& sink) {
-    auto context = Context(0);
-    pb::DownloadRequest request;
-    request.set_content_id(content_id);
-    std::unique_ptr<grpc::ClientReader<pb::DownloadResponse>> reader =
-        content->Download(context.get(), request);
-    pb::DownloadResponse response;
-    common::Sha256 hash;
-    uint64_t received = 0;
-    uint64_t total = 0;
-    bool first = true;
-    absl::Status sink_status;
-    while (reader->Read(&response)) {
-      if (first) {
-        total = response.total_size();
-        first = false;
-      }
-      hash.Update(response.data());
-      received += response.data().size();
-      sink_status = sink(response.data(), total);
-      if (!sink_status.ok()) {
-        context->TryCancel();
-        break;
-      }
-    }
-    grpc::Status finish = reader->Finish();
-    if (!sink_status.ok()) return sink_status;
-    absl::Status finish_status = Convert(finish);
-    if (!finish_status.ok()) return finish_status;
-    std::string got = hash.FinishHex();
-    if (got != content_id || received != total) {
-      return absl::DataLossError("downloaded content " + content_id + " does not match (got " +
-                                 std::to_string(received) + " bytes hashing to " + got + ")");
-    }
-    return absl::OkStatus();
-  }
-};
 
 absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(const std::string& server,
                                                         const std::string& token) {
