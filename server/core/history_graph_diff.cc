@@ -6,30 +6,19 @@
 #include "absl/strings/str_cat.h"
 #include "common/diff/unified_diff.h"
 #include "common/status/status_macros.h"
+#include "server/core/content_io.h"
 #include "server/core/history_service.h"
 #include "server/core/refs.h"
 
 namespace mlvc::server::core {
 namespace {
 
-// The whole content `id` (at most kMaxTextDiffBytes, which the caller checked).
-absl::StatusOr<std::string> ReadSmallBlob(store::BlobStore& blobs, const std::string& id,
-                                          uint64_t size) {
+// The whole content `id` (at most kMaxTextDiffBytes, which the caller checked), chunked or
+// stored whole.
+absl::StatusOr<std::string> ReadSmallBlob(store::MetadataStore& metadata, store::BlobStore& blobs,
+                                          const std::string& id, uint64_t size) {
   if (size == 0) return std::string();
-  absl::StatusOr<std::unique_ptr<store::BlobReader>> reader = blobs.Open(id, 0);
-  if (absl::IsNotFound(reader.status())) {
-    return absl::DataLossError(absl::StrCat("content ", id, " is missing from the blob store"));
-  }
-  RETURN_IF_ERROR(reader.status());
-  std::string out;
-  std::string piece;
-  while (true) {
-    RETURN_IF_ERROR((*reader)->Read(kMaxPieceBytes, &piece));
-    if (piece.empty()) break;
-    out += piece;
-    if (out.size() > kMaxTextDiffBytes) break;  // never hold more than we promised
-  }
-  return out;
+  return ReadContent(metadata, blobs, id, kMaxTextDiffBytes);
 }
 
 bool DiffableText(const std::optional<FileEntry>& side) {
@@ -78,10 +67,10 @@ absl::StatusOr<std::vector<FileDiff>> HistoryService::Diff(const std::string& re
     std::string a;
     std::string b;
     if (file.from.has_value()) {
-      ASSIGN_OR_RETURN(a, ReadSmallBlob(*blobs_, file.from->content_id, file.from->size));
+      ASSIGN_OR_RETURN(a, ReadSmallBlob(store_, *blobs_, file.from->content_id, file.from->size));
     }
     if (file.to.has_value()) {
-      ASSIGN_OR_RETURN(b, ReadSmallBlob(*blobs_, file.to->content_id, file.to->size));
+      ASSIGN_OR_RETURN(b, ReadSmallBlob(store_, *blobs_, file.to->content_id, file.to->size));
     }
     const std::string a_label = file.from.has_value() ? "a/" + file.path : "/dev/null";
     const std::string b_label = file.to.has_value() ? "b/" + file.path : "/dev/null";

@@ -140,14 +140,14 @@ struct Decision {
   std::string merged_text;  // for line_merged files
 };
 
-absl::StatusOr<std::string> ReadOrEmpty(store::BlobStore& blobs,
+absl::StatusOr<std::string> ReadOrEmpty(store::MetadataStore& metadata, store::BlobStore& blobs,
                                         const std::optional<FileEntry>& f) {
   if (!f.has_value()) return std::string();
-  return ReadContent(blobs, f->content_id, kMaxMergeTextBytes);
+  return ReadContent(metadata, blobs, f->content_id, kMaxMergeTextBytes);
 }
 
 // Decides every path of `plan`; fills `decisions` and `conflicts` (both sorted by path).
-absl::Status Decide(store::BlobStore& blobs, const Plan& plan, const MergeRequest& request,
+absl::Status Decide(store::MetadataStore& metadata, store::BlobStore& blobs, const Plan& plan, const MergeRequest& request,
                     std::vector<Decision>& decisions, std::vector<MergeConflict>& conflicts) {
   for (const auto& [path, t] : plan.paths) {
     auto take = [&](const std::optional<FileEntry>& result, bool line_merged,
@@ -205,9 +205,9 @@ absl::Status Decide(store::BlobStore& blobs, const Plan& plan, const MergeReques
                                   : "added on both sides with different binary contents");
       continue;
     }
-    ASSIGN_OR_RETURN(std::string base_text, ReadOrEmpty(blobs, t.base));
-    ASSIGN_OR_RETURN(std::string target_text, ReadOrEmpty(blobs, t.target));
-    ASSIGN_OR_RETURN(std::string source_text, ReadOrEmpty(blobs, t.source));
+    ASSIGN_OR_RETURN(std::string base_text, ReadOrEmpty(metadata, blobs, t.base));
+    ASSIGN_OR_RETURN(std::string target_text, ReadOrEmpty(metadata, blobs, t.target));
+    ASSIGN_OR_RETURN(std::string source_text, ReadOrEmpty(metadata, blobs, t.source));
     common::MergeLabels labels;
     labels.ours = request.target_branch;
     labels.theirs = request.source;
@@ -281,7 +281,7 @@ absl::StatusOr<MergeResult> MergeService::Merge(const Caller& caller, const Merg
       return result;
     }
     std::vector<Decision> decisions;
-    RETURN_IF_ERROR(Decide(blobs_, plan, request, decisions, result.conflicts));
+    RETURN_IF_ERROR(Decide(metadata_, blobs_, plan, request, decisions, result.conflicts));
     for (const Decision& d : decisions) result.files.push_back(d.file);
     if (request.preview) return result;
     if (!result.conflicts.empty()) return ConflictError(result.conflicts);

@@ -21,9 +21,9 @@ absl::StatusOr<std::optional<HeadMerge>> MergeChangeOnHead(store::BlobStore& blo
     ASSIGN_OR_RETURN(std::optional<uint64_t> size, txn.GetContentSize(*id));
     if (!size.has_value() || *size > kMaxMergeTextBytes) return std::nullopt;
   }
-  ASSIGN_OR_RETURN(std::string base, ReadContent(blobs, change.base_content_id, kMaxMergeTextBytes));
-  ASSIGN_OR_RETURN(std::string mine, ReadContent(blobs, change.content_id, kMaxMergeTextBytes));
-  ASSIGN_OR_RETURN(std::string head, ReadContent(blobs, at_head.id, kMaxMergeTextBytes));
+  ASSIGN_OR_RETURN(std::string base, ReadContent(txn, blobs, change.base_content_id, kMaxMergeTextBytes));
+  ASSIGN_OR_RETURN(std::string mine, ReadContent(txn, blobs, change.content_id, kMaxMergeTextBytes));
+  ASSIGN_OR_RETURN(std::string head, ReadContent(txn, blobs, at_head.id, kMaxMergeTextBytes));
   common::MergeResult merged = common::Merge3(base, mine, head);
   if (!merged.clean) return std::nullopt;
   // A blob written by a transaction that then rolls back is harmless: content-addressed,

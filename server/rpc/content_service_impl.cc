@@ -64,4 +64,126 @@ grpc::Status ContentServiceImpl::Download(grpc::ServerContext* context,
   });
 }
 
+// ---- chunked transfer ----
+
+grpc::Status ContentServiceImpl::FindMissingChunks(grpc::ServerContext* context,
+                                                   const v1::FindMissingChunksRequest* request,
+                                                   v1::FindMissingChunksResponse* response) {
+  return HandleRpc(context, auth_, "FindMissingChunks", [&](const core::Caller&) {
+    std::vector<std::string> hashes(request->chunk_hashes().begin(),
+                                    request->chunk_hashes().end());
+    ASSIGN_OR_RETURN(std::vector<std::string> missing, content_.FindMissingChunks(hashes));
+    for (std::string& h : missing) response->add_missing(std::move(h));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContentServiceImpl::UploadChunks(grpc::ServerContext* context,
+                                              grpc::ServerReader<v1::UploadChunksRequest>* reader,
+                                              v1::UploadChunksResponse* response) {
+  return HandleRpc(context, auth_, "UploadChunks", [&](const core::Caller& caller) {
+    std::unique_ptr<core::ChunkUpload> upload = content_.BeginChunkUpload(caller);
+    v1::UploadChunksRequest message;
+    std::vector<core::ReceivedChunk> chunks;
+    absl::Status received;
+    while (received.ok() && reader->Read(&message)) {
+      chunks.clear();
+      for (v1::ChunkData& c : *message.mutable_chunks()) {
+        chunks.push_back({std::move(*c.mutable_hash()), std::move(*c.mutable_data())});
+      }
+      received = upload->AddMessage(chunks);
+      message.Clear();
+    }
+    // Also after a refused message or a broken stream: what was received whole is stored,
+    // so a resumed push sends only the rest.
+    absl::StatusOr<core::ChunkUploadResult> stored = upload->Finish();
+    RETURN_IF_ERROR(received);
+    if (context->IsCancelled()) return absl::CancelledError("upload cancelled");
+    RETURN_IF_ERROR(stored.status());
+    response->set_chunks_stored(stored->chunks_stored);
+    response->set_chunks_skipped(stored->chunks_skipped);
+    response->set_bytes_stored(stored->bytes_stored);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContentServiceImpl::CommitContents(
+    grpc::ServerContext* context, grpc::ServerReader<v1::CommitContentsRequest>* reader,
+    v1::CommitContentsResponse* response) {
+  return HandleRpc(context, auth_, "CommitContents", [&](const core::Caller& caller) {
+    std::unique_ptr<core::ContentCommit> commit = content_.BeginCommit(caller);
+    v1::CommitContentsRequest message;
+    std::vector<core::ManifestPart> parts;
+    while (reader->Read(&message)) {
+      parts.clear();
+      for (v1::ContentManifestPart& p : *message.mutable_parts()) {
+        core::ManifestPart& part = parts.emplace_back();
+        part.content_id = std::move(*p.mutable_content_id());
+        part.size = p.size();
+        part.chunk_hashes.assign(std::make_move_iterator(p.mutable_chunk_hashes()->begin()),
+                                 std::make_move_iterator(p.mutable_chunk_hashes()->end()));
+        part.more = p.more();
+      }
+      RETURN_IF_ERROR(commit->Add(parts));
+      message.Clear();
+    }
+    if (context->IsCancelled()) return absl::CancelledError("commit cancelled");
+    ASSIGN_OR_RETURN(std::vector<std::string> ids, commit->Finish());
+    for (std::string& id : ids) response->add_content_ids(std::move(id));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContentServiceImpl::GetManifests(grpc::ServerContext* context,
+                                              const v1::GetManifestsRequest* request,
+                                              grpc::ServerWriter<v1::GetManifestsResponse>* writer) {
+  return HandleRpc(context, auth_, "GetManifests", [&](const core::Caller&) {
+    std::vector<std::string> ids(request->content_ids().begin(), request->content_ids().end());
+    v1::GetManifestsResponse response;
+    return content_.GetManifests(ids, [&](core::ManifestPiece& piece) -> absl::Status {
+      response.Clear();
+      response.set_content_id(piece.content_id);
+      response.set_size(piece.size);
+      response.set_chunked(piece.chunked);
+      response.set_more(piece.more);
+      for (auto& [hash, length] : piece.chunks) {
+        v1::ChunkRef* ref = response.add_chunks();
+        ref->set_hash(std::move(hash));
+        ref->set_length(length);
+      }
+      if (!writer->Write(response)) return absl::CancelledError("client went away");
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status ContentServiceImpl::ReadChunks(grpc::ServerContext* context,
+                                            const v1::ReadChunksRequest* request,
+                                            grpc::ServerWriter<v1::ReadChunksResponse>* writer) {
+  return HandleRpc(context, auth_, "ReadChunks", [&](const core::Caller&) -> absl::Status {
+    std::vector<std::string> hashes(request->chunk_hashes().begin(),
+                                    request->chunk_hashes().end());
+    // Whole chunks per message, about kMaxPieceBytes together (one chunk may overshoot).
+    v1::ReadChunksResponse response;
+    size_t bytes = 0;
+    RETURN_IF_ERROR(content_.ReadChunks(
+        hashes, [&](const std::string& hash, std::string& data) -> absl::Status {
+          if (bytes > 0 && bytes + data.size() > core::kMaxPieceBytes) {
+            if (!writer->Write(response)) return absl::CancelledError("client went away");
+            response.Clear();
+            bytes = 0;
+          }
+          v1::ChunkData* c = response.add_chunks();
+          c->set_hash(hash);
+          bytes += data.size();
+          c->set_data(std::move(data));
+          return absl::OkStatus();
+        }));
+    if (response.chunks_size() > 0 && !writer->Write(response)) {
+      return absl::CancelledError("client went away");
+    }
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace mlvc::server::rpc

@@ -1,5 +1,6 @@
 // mlvc.v1.ContentService on server/core's ContentService: streamed, verified uploads and
-// downloads in pieces of at most 1 MiB.
+// downloads in pieces of at most 1 MiB, and the chunked transfer (FindMissingChunks,
+// UploadChunks, CommitContents, GetManifests, ReadChunks): messages in, core calls, status out.
 // Requires: gRPC, server/core. Used by: server.cc.
 #pragma once
 
@@ -20,6 +21,19 @@ class ContentServiceImpl final : public v1::ContentService::Service {
                       v1::UploadResponse* response) override;
   grpc::Status Download(grpc::ServerContext* context, const v1::DownloadRequest* request,
                         grpc::ServerWriter<v1::DownloadResponse>* writer) override;
+  grpc::Status FindMissingChunks(grpc::ServerContext* context,
+                                 const v1::FindMissingChunksRequest* request,
+                                 v1::FindMissingChunksResponse* response) override;
+  grpc::Status UploadChunks(grpc::ServerContext* context,
+                            grpc::ServerReader<v1::UploadChunksRequest>* reader,
+                            v1::UploadChunksResponse* response) override;
+  grpc::Status CommitContents(grpc::ServerContext* context,
+                              grpc::ServerReader<v1::CommitContentsRequest>* reader,
+                              v1::CommitContentsResponse* response) override;
+  grpc::Status GetManifests(grpc::ServerContext* context, const v1::GetManifestsRequest* request,
+                            grpc::ServerWriter<v1::GetManifestsResponse>* writer) override;
+  grpc::Status ReadChunks(grpc::ServerContext* context, const v1::ReadChunksRequest* request,
+                          grpc::ServerWriter<v1::ReadChunksResponse>* writer) override;
 
  private:
   core::Authenticator& auth_;

@@ -136,7 +136,197 @@ struct ContentManifest {
   std::vector<ChunkLocation> chunks;
 };
 
+// A content's row (ContentService, issue 4): its size and, when chunked, its chunk count;
+// nullopt for a content stored whole as one blob (schema 1).
+struct ContentHead {
+  std::string id;
+  uint64_t size = 0;
+  std::optional<int64_t> chunk_count;
+};
+
+// One manifest row: chunk `seq` (from 0) of content `content_id`, with its raw length on
+// reads.
+struct ContentChunkRow {
+  std::string content_id;
+  int64_t seq = 0;
+  std::string chunk_hash;
+  uint64_t raw_length = 0;  // filled on reads
+};
+
 // ---- end of chunks and packs ----
+
+// ---- runs, reviews and policies (migration 0006; store/postgres/run_sql.cc, policy_sql.cc) ----
+
+// Kinds and statuses use record.proto's numbers: kind 1 train, 2 eval, 3 validation;
+// status 1 succeeded, 2 failed, 3 running.
+struct RunMetricRecord {
+  std::string key;
+  double value = 0;
+  std::optional<int64_t> step;  // nullopt for a single value
+};
+
+struct RunInputRecord {
+  int64_t repo_id = 0;
+  std::string repository;  // filled on reads
+  std::string path;
+  int64_t number = 0;
+  std::string content_id;  // a file's content id or a directory's tree hash
+  bool directory = false;
+};
+
+struct RunOutputRecord {
+  std::string path;
+  std::string content_id;
+};
+
+struct RunRecord {
+  int64_t id = 0;  // assigned by InsertRun
+  int64_t repo_id = 0;
+  int64_t number = 0;
+  int kind = 1;
+  std::string name;
+  int status = 1;
+  int64_t user_id = 0;
+  std::string user_name;  // filled on reads
+  int64_t started_at_micros = 0;
+  int64_t finished_at_micros = 0;  // 0: not finished
+  int64_t recorded_at_micros = 0;  // filled on reads (the database clock)
+  std::string record_id;           // empty when none
+  std::vector<std::pair<std::string, std::string>> params;    // sorted by key on reads
+  std::vector<RunMetricRecord> metrics;                       // by key, then step, on reads
+  std::vector<RunInputRecord> inputs;                         // in recorded order
+  std::vector<RunOutputRecord> outputs;                       // sorted by path on reads
+  std::string env_file_name;
+  std::string env_file_content_id;                            // empty when none
+  std::vector<std::pair<std::string, std::string>> packages;  // name -> version, sorted
+  std::vector<std::pair<std::string, std::string>> env_vars;  // sorted by key
+};
+
+// A changeset's first-parent history is a list of segments (migration 0006 explains
+// first-parent lines): the changesets of line `line` with numbers in (after, upto].
+// Segments come newest first and cover disjoint, descending number ranges.
+struct FirstParentSegment {
+  int64_t line = 0;
+  int64_t after = -1;
+  int64_t upto = 0;
+};
+
+// Which runs ListRunIds returns.
+struct RunFilter {
+  std::vector<FirstParentSegment> segments;  // empty: the whole repository
+  std::vector<int> kinds;                    // empty: any
+  std::optional<int64_t> number;             // only at this changeset
+  int64_t before_id = 0;                     // 0: from the newest
+  int limit = 50;
+};
+
+// One point of a metric's history: the value the newest run at changeset `number` (of the
+// wanted kind) contributes (its single value or its series' last step).
+struct MetricPointRecord {
+  int64_t number = 0;
+  int64_t run_id = 0;
+  int kind = 0;
+  double value = 0;
+};
+
+// Which metric a history query reads: `key` of runs of `kind` (0: any kind).
+struct MetricSelector {
+  std::string key;
+  int kind = 0;
+};
+
+// A point that FindMetricRegressions reports, with the point before it in the segment
+// (prev_number -1 for the segment's first point, which is always returned).
+struct MetricStepRecord {
+  MetricPointRecord point;
+  int64_t prev_number = -1;
+  double prev_value = 0;
+};
+
+// When a point counts as a regression (record.proto FindRegressionsRequest).
+struct RegressionRule {
+  bool higher_is_better = true;
+  std::optional<double> drop;
+  std::optional<double> below;
+};
+
+struct MetricRuleRecord {
+  std::string metric;  // as in MetricHistoryRequest.metric ("eval.accuracy")
+  std::string op;      // ">=", ">", "<=", "<", "=="
+  double value = 0;
+};
+
+struct PolicyRecord {
+  std::vector<int> require_runs;  // run kinds
+  std::vector<MetricRuleRecord> require_metrics;
+  int require_reviews = 0;
+  std::string set_by;          // user name, filled on reads
+  int64_t set_at_micros = 0;   // filled on reads
+};
+
+struct ApproverRecord {
+  int64_t user_id = 0;
+  std::string name;
+};
+
+// ---- end of runs, reviews and policies ----
+
+// ---- releases, deployments, events (migration 0007; store/postgres/release_sql.cc,
+// event_sql.cc) ----
+
+// A release: a label (same name) with notes. `id` orders releases by creation.
+struct ReleaseRecord {
+  int64_t id = 0;
+  std::string version;
+  int64_t number = 0;             // the label's changeset
+  std::string notes;
+  std::string created_by;         // user name, filled on reads
+  int64_t created_at_micros = 0;  // filled on reads
+};
+
+enum class DeploymentKind { kDeploy, kRollback };
+
+// One deployment of a release to an environment. The newest row of an environment is the
+// release live there.
+struct DeploymentRecord {
+  int64_t id = 0;                 // filled on reads
+  std::string environment;
+  std::string version;
+  int64_t number = 0;             // the release's changeset, filled on reads
+  DeploymentKind kind = DeploymentKind::kDeploy;
+  std::string note;
+  std::string previous_version;   // empty for an environment's first deployment
+  // The deployment a rollback from this one returns to (nullopt: nothing earlier).
+  std::optional<int64_t> rollback_to;
+  int64_t created_by_id = 0;      // for inserts
+  std::string created_by;         // user name, filled on reads
+  int64_t created_at_micros = 0;  // filled on reads
+};
+
+// One event of a repository's stream.
+struct EventRecord {
+  int64_t id = 0;
+  std::string repository;         // repository name
+  std::string kind;               // "release.created", "deployment", ...
+  std::string user;               // user name; empty when none
+  std::string payload_json;       // a JSON object
+  int64_t created_at_micros = 0;
+};
+
+// A dedicated connection that is told when events are committed (on any replica sharing the
+// database). It carries no event data: after each wake-up, readers query the events table
+// after the last id they saw, so a missed or coalesced notification loses nothing.
+// Not thread-safe: one thread waits on it.
+class EventListener {
+ public:
+  virtual ~EventListener() = default;
+  // Waits up to `timeout_ms` for notifications. Returns true when at least one arrived,
+  // false on timeout. UNAVAILABLE when the connection broke (open a new listener, then
+  // re-read the table: notifications sent meanwhile are lost).
+  virtual absl::StatusOr<bool> Wait(int timeout_ms) = 0;
+};
+
+// ---- end of releases, deployments, events ----
 
 // One open transaction. Not thread-safe; used by one thread for the duration of the body
 // passed to RunInTransaction, never kept beyond it.
@@ -322,6 +512,69 @@ class MetadataTxn {
   virtual absl::StatusOr<ContentManifest> GetContentManifest(const std::string& content_id,
                                                              int64_t first_seq,
                                                              int64_t limit) = 0;
+  // Batched forms for server/core's chunked transfer (issue 4), each one statement:
+  // The recorded contents among `content_ids`, in input order (unknown ones left out).
+  virtual absl::StatusOr<std::vector<ContentHead>> GetContentHeads(
+      const std::vector<std::string>& content_ids) = 0;
+  // Records the contents rows of `heads` (chunk_count set) and returns, in input order, the
+  // ids this call gave a manifest: new contents and contents stored whole until now. A
+  // content that already has a manifest keeps it (of racing transactions the first wins;
+  // the others wait on its row, then find it set). The caller then writes the manifest
+  // rows of the returned ids with InsertContentChunks in the same transaction, after
+  // checking them (this method checks no chunk). REQUIRES: ids distinct. INVALID_ARGUMENT
+  // when a content is recorded with another size.
+  virtual absl::StatusOr<std::vector<std::string>> InsertContentHeads(
+      const std::vector<ContentHead>& heads) = 0;
+  // Inserts manifest rows (raw_length ignored). NOT_FOUND when a chunk is not stored.
+  virtual absl::Status InsertContentChunks(const std::vector<ContentChunkRow>& rows) = 0;
+  // Every manifest row of `content_ids` (contents with few chunks: the caller bounds the
+  // total), grouped by content in input order, by seq within one.
+  virtual absl::StatusOr<std::vector<ContentChunkRow>> ListContentChunks(
+      const std::vector<std::string>& content_ids) = 0;
+
+  // --- releases, deployments, events (migration 0007; release_sql.cc, event_sql.cc) ---
+  // Makes label `version` (which must exist) a release. ALREADY_EXISTS when it is one;
+  // NOT_FOUND when the label does not exist.
+  virtual absl::Status InsertRelease(int64_t repo_id, const std::string& version,
+                                     const std::string& notes, int64_t created_by) = 0;
+  // NOT_FOUND when `version` is not a release.
+  virtual absl::StatusOr<ReleaseRecord> GetRelease(int64_t repo_id,
+                                                   const std::string& version) = 0;
+  // Releases newest first, only those created before release `after` (when non-empty; it
+  // must be a release: NOT_FOUND otherwise), at most `limit`.
+  virtual absl::StatusOr<std::vector<ReleaseRecord>> ListReleases(int64_t repo_id,
+                                                                  const std::string& after,
+                                                                  int limit) = 0;
+  // Releases whose changeset is one of `numbers`, newest first.
+  virtual absl::StatusOr<std::vector<ReleaseRecord>> ListReleasesAt(
+      int64_t repo_id, const std::vector<int64_t>& numbers) = 0;
+  // Inserts `deployment` (id, number, created_* ignored) and returns it as read back.
+  // NOT_FOUND for an unknown release.
+  virtual absl::StatusOr<DeploymentRecord> InsertDeployment(
+      int64_t repo_id, const DeploymentRecord& deployment) = 0;
+  // NOT_FOUND when unknown.
+  virtual absl::StatusOr<DeploymentRecord> GetDeployment(int64_t repo_id, int64_t id) = 0;
+  // The live (newest) deployment of `environment`; nullopt when never deployed to.
+  virtual absl::StatusOr<std::optional<DeploymentRecord>> GetLiveDeployment(
+      int64_t repo_id, const std::string& environment) = 0;
+  // Deployments newest first: of `environment` only when non-empty, only ids below
+  // `before_id` when > 0, at most `limit`. With `live_only`, only each environment's live
+  // deployment (sorted by environment).
+  virtual absl::StatusOr<std::vector<DeploymentRecord>> ListDeployments(
+      int64_t repo_id, const std::string& environment, int64_t before_id, int limit,
+      bool live_only) = 0;
+  // Appends an event and notifies listeners ('mlvc_events') when the transaction commits;
+  // returns its id. Serializes event appenders until commit, so ids become visible in order:
+  // call it last in a transaction. INVALID_ARGUMENT when payload_json is not a JSON object.
+  virtual absl::StatusOr<int64_t> AppendEvent(int64_t repo_id, std::optional<int64_t> user_id,
+                                              const std::string& kind,
+                                              const std::string& payload_json) = 0;
+  // Events with an id above `after_id`, of `repo_id` only when set, oldest first, at most
+  // `limit`.
+  virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(std::optional<int64_t> repo_id,
+                                                              int64_t after_id, int limit) = 0;
+  // The highest event id (0 when none).
+  virtual absl::StatusOr<int64_t> LastEventId() = 0;
 };
 
 // Thread-safe: any number of threads may run transactions at once (each takes its own

@@ -27,6 +27,10 @@ namespace mlvc::server::store::pack {
 struct ChunkInput {
   std::string hash;
   std::string_view bytes;
+  // True when the caller has already checked that `bytes` hash to `hash` (server/core
+  // verifies each received message before buffering it): StoreChunks then skips its own
+  // SHA-256 pass, which would otherwise double the hashing cost of every upload.
+  bool verified = false;
 };
 
 struct StoreChunksResult {
@@ -49,7 +53,8 @@ class ChunkStore {
   // A chunk stored concurrently by another call is recorded once, in whichever pack commits
   // first; a pack all of whose chunks lost that race is deleted again.
   // INVALID_ARGUMENT for a hash that is not 64 lowercase hex digits; DATA_LOSS when bytes do
-  // not hash to their claimed hash (nothing of the batch is stored then); INTERNAL or
+  // not hash to their claimed hash (chunks not marked verified; nothing of the batch is
+  // stored then); INTERNAL or
   // UNAVAILABLE from the stores.
   absl::StatusOr<StoreChunksResult> StoreChunks(const std::vector<ChunkInput>& batch);
 

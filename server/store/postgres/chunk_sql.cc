@@ -3,6 +3,7 @@
 // one round trip. Statements use exec_params (not prepared per connection) so this
 // aggregate needs nothing from the connection setup.
 #include <pqxx/pqxx>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -205,6 +206,111 @@ absl::StatusOr<ContentManifest> PgTxn::GetContentManifest(const std::string& con
                                               out.chunk_count, " chunks but ",
                                               out.chunks.size(), " rows from ", first_seq,
                                               " were found"));
+    }
+    return out;
+  });
+}
+
+// ---- batched content forms (server/core chunked transfer, issue 4) ----
+
+absl::StatusOr<std::vector<ContentHead>> PgTxn::GetContentHeads(
+    const std::vector<std::string>& content_ids) {
+  return Run("get content heads", [&]() -> absl::StatusOr<std::vector<ContentHead>> {
+    std::vector<ContentHead> out;
+    if (content_ids.empty()) return out;
+    pqxx::result r = w_.exec_params(
+        "SELECT i.id, c.size, c.chunk_count FROM unnest($1::text[]) WITH ORDINALITY AS i (id, ord)"
+        " JOIN contents c ON c.id = i.id ORDER BY i.ord",
+        TextArrayLiteral(content_ids));
+    out.reserve(r.size());
+    for (const auto& row : r) {
+      ContentHead head;
+      head.id = row[0].as<std::string>();
+      head.size = row[1].as<uint64_t>();
+      if (!row[2].is_null()) head.chunk_count = row[2].as<int64_t>();
+      out.push_back(std::move(head));
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> PgTxn::InsertContentHeads(
+    const std::vector<ContentHead>& heads) {
+  return Run("insert content heads", [&]() -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> out;
+    if (heads.empty()) return out;
+    std::vector<std::string> ids;
+    std::vector<uint64_t> sizes, counts;
+    for (const ContentHead& h : heads) {
+      ids.push_back(h.id);
+      sizes.push_back(h.size);
+      counts.push_back(static_cast<uint64_t>(h.chunk_count.value_or(0)));
+    }
+    // The upsert locks each contents row: of racing transactions the first sets chunk_count
+    // and writes the manifest; the others wait, then find chunk_count set and skip the row.
+    // Rows are taken in id order so two batches sharing ids cannot deadlock.
+    pqxx::result r = w_.exec_params(
+        "INSERT INTO contents (id, size, chunk_count)"
+        " SELECT i, s, c FROM unnest($1::text[], $2::bigint[], $3::integer[]) AS t (i, s, c)"
+        " ORDER BY i"
+        " ON CONFLICT (id) DO UPDATE SET chunk_count = EXCLUDED.chunk_count"
+        " WHERE contents.chunk_count IS NULL RETURNING id, size",
+        TextArrayLiteral(ids), NumberArray(sizes), NumberArray(counts));
+    std::map<std::string, uint64_t> won;
+    for (const auto& row : r) won[row[0].as<std::string>()] = row[1].as<uint64_t>();
+    for (const ContentHead& h : heads) {
+      auto it = won.find(h.id);
+      if (it == won.end()) continue;
+      if (it->second != h.size) {
+        return absl::InvalidArgumentError(absl::StrCat("content ", h.id, " is recorded with ",
+                                                       it->second, " bytes, not ", h.size));
+      }
+      out.push_back(h.id);
+    }
+    return out;
+  });
+}
+
+absl::Status PgTxn::InsertContentChunks(const std::vector<ContentChunkRow>& rows) {
+  return Run("insert content chunks", [&]() -> absl::Status {
+    if (rows.empty()) return absl::OkStatus();
+    std::vector<std::string> ids, hashes;
+    std::vector<uint64_t> seqs;
+    ids.reserve(rows.size());
+    hashes.reserve(rows.size());
+    seqs.reserve(rows.size());
+    for (const ContentChunkRow& row : rows) {
+      ids.push_back(row.content_id);
+      seqs.push_back(static_cast<uint64_t>(row.seq));
+      hashes.push_back(row.chunk_hash);
+    }
+    w_.exec_params(
+        "INSERT INTO content_chunks (content_id, seq, chunk_hash)"
+        " SELECT i, q, h FROM unnest($1::text[], $2::integer[], $3::text[]) AS t (i, q, h)",
+        TextArrayLiteral(ids), NumberArray(seqs), TextArrayLiteral(hashes));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<ContentChunkRow>> PgTxn::ListContentChunks(
+    const std::vector<std::string>& content_ids) {
+  return Run("list content chunks", [&]() -> absl::StatusOr<std::vector<ContentChunkRow>> {
+    std::vector<ContentChunkRow> out;
+    if (content_ids.empty()) return out;
+    pqxx::result r = w_.exec_params(
+        "SELECT cc.content_id, cc.seq, cc.chunk_hash, c.raw_length"
+        " FROM unnest($1::text[]) WITH ORDINALITY AS i (id, ord)"
+        " JOIN content_chunks cc ON cc.content_id = i.id JOIN chunks c ON c.hash = cc.chunk_hash"
+        " ORDER BY i.ord, cc.seq",
+        TextArrayLiteral(content_ids));
+    out.reserve(r.size());
+    for (const auto& row : r) {
+      ContentChunkRow c;
+      c.content_id = row[0].as<std::string>();
+      c.seq = row[1].as<int64_t>();
+      c.chunk_hash = row[2].as<std::string>();
+      c.raw_length = row[3].as<uint64_t>();
+      out.push_back(std::move(c));
     }
     return out;
   });

@@ -155,6 +155,38 @@ class PgTxn final : public MetadataTxn {
                                   const std::vector<std::string>& chunk_hashes) override;
   absl::StatusOr<ContentManifest> GetContentManifest(const std::string& content_id,
                                                      int64_t first_seq, int64_t limit) override;
+  absl::StatusOr<std::vector<ContentHead>> GetContentHeads(
+      const std::vector<std::string>& content_ids) override;
+  absl::StatusOr<std::vector<std::string>> InsertContentHeads(
+      const std::vector<ContentHead>& heads) override;
+  absl::Status InsertContentChunks(const std::vector<ContentChunkRow>& rows) override;
+  absl::StatusOr<std::vector<ContentChunkRow>> ListContentChunks(
+      const std::vector<std::string>& content_ids) override;
+
+  // Releases, deployments: release_sql.cc; events: event_sql.cc.
+  absl::Status InsertRelease(int64_t repo_id, const std::string& version,
+                             const std::string& notes, int64_t created_by) override;
+  absl::StatusOr<ReleaseRecord> GetRelease(int64_t repo_id, const std::string& version) override;
+  absl::StatusOr<std::vector<ReleaseRecord>> ListReleases(int64_t repo_id,
+                                                          const std::string& after,
+                                                          int limit) override;
+  absl::StatusOr<std::vector<ReleaseRecord>> ListReleasesAt(
+      int64_t repo_id, const std::vector<int64_t>& numbers) override;
+  absl::StatusOr<DeploymentRecord> InsertDeployment(int64_t repo_id,
+                                                    const DeploymentRecord& deployment) override;
+  absl::StatusOr<DeploymentRecord> GetDeployment(int64_t repo_id, int64_t id) override;
+  absl::StatusOr<std::optional<DeploymentRecord>> GetLiveDeployment(
+      int64_t repo_id, const std::string& environment) override;
+  absl::StatusOr<std::vector<DeploymentRecord>> ListDeployments(int64_t repo_id,
+                                                                const std::string& environment,
+                                                                int64_t before_id, int limit,
+                                                                bool live_only) override;
+  absl::StatusOr<int64_t> AppendEvent(int64_t repo_id, std::optional<int64_t> user_id,
+                                      const std::string& kind,
+                                      const std::string& payload_json) override;
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(std::optional<int64_t> repo_id,
+                                                      int64_t after_id, int limit) override;
+  absl::StatusOr<int64_t> LastEventId() override;
 
  private:
   template <typename Fn>

@@ -1,0 +1,102 @@
+#include "server/core/content_manifest.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/hash/sha256.h"
+#include "common/status/status_macros.h"
+
+namespace mlvc::server::core {
+namespace {
+
+int HexValue(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+
+}  // namespace
+
+void PackedHashes::Add(std::string_view hex) {
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes_.push_back(static_cast<char>(HexValue(hex[i]) * 16 + HexValue(hex[i + 1])));
+  }
+}
+
+std::string PackedHashes::Hex(size_t i) const {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(64, '0');
+  for (size_t k = 0; k < 32; ++k) {
+    const unsigned char c = static_cast<unsigned char>(bytes_[i * 32 + k]);
+    out[2 * k] = kDigits[c >> 4];
+    out[2 * k + 1] = kDigits[c & 15];
+  }
+  return out;
+}
+
+ChunkBatcher::~ChunkBatcher() {
+  if (in_flight_.valid()) in_flight_.wait();
+}
+
+absl::Status ChunkBatcher::Add(ReceivedChunk chunk) {
+  batch_bytes_ += chunk.data.size();
+  batch_.push_back(std::move(chunk));
+  if (batch_bytes_ >= batch_limit_) return Launch();
+  return absl::OkStatus();
+}
+
+absl::Status ChunkBatcher::Wait() {
+  if (!in_flight_.valid()) return absl::OkStatus();
+  absl::StatusOr<store::pack::StoreChunksResult> r = in_flight_.get();
+  if (!r.ok()) return r.status();
+  result_.chunks_stored += r->chunks_stored;
+  result_.chunks_skipped += r->chunks_skipped;
+  result_.bytes_stored += r->raw_bytes;
+  return absl::OkStatus();
+}
+
+absl::Status ChunkBatcher::Launch() {
+  RETURN_IF_ERROR(Wait());
+  if (batch_.empty()) return absl::OkStatus();
+  in_flight_ = std::async(
+      std::launch::async,
+      [&chunks = chunks_, batch = std::move(batch_)]()
+          -> absl::StatusOr<store::pack::StoreChunksResult> {
+        std::vector<store::pack::ChunkInput> inputs;
+        inputs.reserve(batch.size());
+        for (const ReceivedChunk& c : batch) inputs.push_back({c.hash, c.data, /*verified=*/true});
+        return chunks.StoreChunks(inputs);
+      });
+  batch_.clear();
+  batch_bytes_ = 0;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ChunkUploadResult> ChunkBatcher::Finish() {
+  RETURN_IF_ERROR(Launch());
+  RETURN_IF_ERROR(Wait());
+  return result_;
+}
+
+absl::Status CheckHashArg(const char* what, const std::string& id) {
+  if (common::IsContentId(id)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(what, " '", absl::CHexEscape(id.substr(0, 80)),
+                                                 "' is not 64 lowercase hex digits"));
+}
+
+absl::Status RecordManifest(store::MetadataStore& metadata, const std::string& id, uint64_t size,
+                            const PackedHashes& hashes) {
+  return metadata.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    store::ContentHead head{id, size, static_cast<int64_t>(hashes.size())};
+    ASSIGN_OR_RETURN(std::vector<std::string> won, txn.InsertContentHeads({head}));
+    if (won.empty()) return absl::OkStatus();  // already has a manifest
+    std::vector<store::ContentChunkRow> rows;
+    for (size_t begin = 0; begin < hashes.size(); begin += kManifestRowsPerStatement) {
+      const size_t end = std::min(hashes.size(), begin + kManifestRowsPerStatement);
+      rows.clear();
+      rows.reserve(end - begin);
+      for (size_t i = begin; i < end; ++i) {
+        rows.push_back({id, static_cast<int64_t>(i), hashes.Hex(i), 0});
+      }
+      RETURN_IF_ERROR(txn.InsertContentChunks(rows));
+    }
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace mlvc::server::core
