@@ -9,6 +9,7 @@
 #include "client/cli/cli_support.h"
 #include "client/cli/command.h"
 #include "client/cli/exit_codes.h"
+#include "client/cli/progress.h"
 #include "client/cli/repo_target.h"
 #include "client/ops/branch_ops.h"
 #include "client/ops/server_ops.h"
@@ -84,11 +85,18 @@ int RunSwitch(const BranchArgs& args) {
   const std::string server = wc->config().server;
   absl::StatusOr<ops::Endpoint> endpoint = EndpointFor(server);
   if (!endpoint.ok()) return ReportError(endpoint.status(), server);
+  std::unique_ptr<ProgressRenderer> bar;
+  if (ShowProgress(args.json)) bar = std::make_unique<ProgressRenderer>(std::cerr);
   ops::ProgressCallback callback;
   if (!args.json) {
-    callback = [](const ops::FileEvent& event) { std::cout << DescribeEvent(event) << '\n'; };
+    callback = [&bar](const ops::FileEvent& event) {
+      if (bar) bar->Clear();
+      std::cout << DescribeEvent(event) << '\n';
+    };
   }
-  absl::StatusOr<ops::UpdateResult> result = ops::Switch(*wc, *endpoint, args.name, callback);
+  absl::StatusOr<ops::UpdateResult> result =
+      ops::Switch(*wc, *endpoint, args.name, callback, bar.get());
+  if (bar) bar->Clear();
   if (!result.ok()) return ReportError(result.status(), server);
   if (args.json) {
     nlohmann::json files = nlohmann::json::array();
@@ -97,7 +105,8 @@ int RunSwitch(const BranchArgs& args) {
       if (event.changeset != 0) item["changeset"] = event.changeset;
       files.push_back(std::move(item));
     }
-    PrintJson({{"branch", args.name}, {"changeset", result->number}, {"files", files}});
+    PrintJson({{"branch", args.name}, {"changeset", result->number}, {"files", files},
+               {"transfer", TransferJson(result->transfer)}});
   } else {
     std::cout << "Switched to branch " << args.name << " at @" << result->number << ".\n";
   }

@@ -8,6 +8,7 @@
 #include "client/cli/cli_support.h"
 #include "client/cli/command.h"
 #include "client/cli/exit_codes.h"
+#include "client/cli/progress.h"
 #include "client/ops/checkout.h"
 #include "client/ops/checkout_url.h"
 
@@ -43,18 +44,10 @@ int RunCheckout(const CheckoutArgs& args) {
   }
   options.sparse_paths = args.paths;
 
-  const bool progress = ShowProgress(args.json);
-  size_t files = 0;
-  ops::ProgressCallback callback;
-  if (progress) {
-    callback = [&files](const ops::FileEvent& event) {
-      if (event.action != ops::FileAction::kAdded) return;
-      ++files;
-      std::cerr << "\rDownloaded " << files << (files == 1 ? " file" : " files") << std::flush;
-    };
-  }
-  absl::StatusOr<ops::CheckoutResult> result = ops::Checkout(options, callback);
-  if (progress && files > 0) std::cerr << "\r\033[K" << std::flush;
+  std::unique_ptr<ProgressRenderer> bar;
+  if (ShowProgress(args.json)) bar = std::make_unique<ProgressRenderer>(std::cerr);
+  absl::StatusOr<ops::CheckoutResult> result = ops::Checkout(options, nullptr, bar.get());
+  if (bar) bar->Clear();
   if (!result.ok()) return ReportError(result.status(), url->server);
 
   if (args.json) {
@@ -63,7 +56,8 @@ int RunCheckout(const CheckoutArgs& args) {
                {"branch", result->branch},
                {"root", result->root},
                {"files", result->file_count},
-               {"bytes", result->total_bytes}});
+               {"bytes", result->total_bytes},
+               {"transfer", TransferJson(result->transfer)}});
   } else {
     std::cout << "Checked out " << result->repository << "@" << result->number << " ("
               << result->branch << ") into " << dir << ": " << result->file_count

@@ -43,6 +43,17 @@ void PrintJson(const nlohmann::json& doc) {
   std::cout.flush();
 }
 
+nlohmann::json TransferJson(const ops::TransferStats& stats) {
+  return {{"chunk_bytes_sent", stats.chunk_bytes_sent},
+          {"chunks_sent", stats.chunks_sent},
+          {"chunk_bytes_received", stats.chunk_bytes_received},
+          {"chunks_received", stats.chunks_received},
+          {"chunks_from_cache", stats.chunks_from_cache},
+          {"bytes_from_cache", stats.bytes_from_cache},
+          {"whole_bytes_sent", stats.whole_bytes_sent},
+          {"whole_bytes_received", stats.whole_bytes_received}};
+}
+
 bool ShowProgress(bool json) { return !json && ::isatty(STDERR_FILENO) == 1; }
 
 std::string DescribeEvent(const ops::FileEvent& event) {

@@ -30,6 +30,11 @@ void PrintJson(const nlohmann::json& doc);
 // True when progress may be shown: stderr is a terminal and the output is not --json.
 bool ShowProgress(bool json);
 
+// {"chunk_bytes_sent", "chunks_sent", "chunk_bytes_received", "chunks_received",
+//  "chunks_from_cache", "bytes_from_cache", "whole_bytes_sent", "whole_bytes_received"}:
+// the "transfer" member of --json output.
+nlohmann::json TransferJson(const ops::TransferStats& stats);
+
 // The line printed for a per-file event of checkout/update/revert ("U path", "A path",
 // "D path", "Skipped path: ...", "Reverted path").
 std::string DescribeEvent(const ops::FileEvent& event);

@@ -7,6 +7,7 @@
 #include "client/cli/cli_support.h"
 #include "client/cli/command.h"
 #include "client/cli/exit_codes.h"
+#include "client/cli/progress.h"
 #include "client/ops/commit.h"
 #include "client/ops/local_ops.h"
 
@@ -46,8 +47,11 @@ int RunCommit(const CommitArgs& args) {
   absl::StatusOr<ops::Endpoint> endpoint = EndpointFor(server);
   if (!endpoint.ok()) return ReportError(endpoint.status(), server);
 
+  std::unique_ptr<ProgressRenderer> bar;
+  if (ShowProgress(args.json)) bar = std::make_unique<ProgressRenderer>(std::cerr);
   absl::StatusOr<ops::CommitResult> result = ops::Commit(*wc, *endpoint, args.message, *relpaths,
-                                                         args.keep_locks);
+                                                         args.keep_locks, bar.get());
+  if (bar) bar->Clear();
   if (!result.ok()) {
     if (ops::IsMissingFilesError(result.status())) {
       // A local problem the user fixes with rm or revert, not a server precondition.
@@ -69,7 +73,8 @@ int RunCommit(const CommitArgs& args) {
       files.push_back({{"path", file.path}, {"action", ActionWord(file.action)}});
     }
     PrintJson({{"changeset", result->number}, {"files", files},
-               {"merged", result->merged_paths}});
+               {"merged", result->merged_paths},
+               {"transfer", TransferJson(result->transfer)}});
   } else {
     for (const std::string& path : result->merged_paths) {
       std::cout << "G " << path << " (merged with changes committed meanwhile)\n";

@@ -6,6 +6,7 @@
 #include "client/cli/cli_support.h"
 #include "client/cli/command.h"
 #include "client/cli/exit_codes.h"
+#include "client/cli/progress.h"
 #include "client/ops/update.h"
 
 namespace mlvc::client::cli {
@@ -27,13 +28,18 @@ int RunUpdate(const UpdateArgs& args) {
 
   std::string ref = args.ref;
   if (!ref.empty() && ref.front() == '@') ref.erase(0, 1);
+  std::unique_ptr<ProgressRenderer> bar;
+  if (ShowProgress(args.json)) bar = std::make_unique<ProgressRenderer>(std::cerr);
   ops::ProgressCallback callback;
   if (!args.json) {
-    callback = [](const ops::FileEvent& event) {
+    callback = [&bar](const ops::FileEvent& event) {
+      if (bar) bar->Clear();
       std::cout << DescribeEvent(event) << '\n';
     };
   }
-  absl::StatusOr<ops::UpdateResult> result = ops::Update(*wc, *endpoint, ref, callback);
+  absl::StatusOr<ops::UpdateResult> result =
+      ops::Update(*wc, *endpoint, ref, callback, bar.get());
+  if (bar) bar->Clear();
   if (!result.ok()) return ReportError(result.status(), server);
   if (args.json) {
     nlohmann::json files = nlohmann::json::array();
@@ -42,7 +48,8 @@ int RunUpdate(const UpdateArgs& args) {
       if (event.changeset != 0) item["changeset"] = event.changeset;
       files.push_back(std::move(item));
     }
-    PrintJson({{"changeset", result->number}, {"files", files}});
+    PrintJson({{"changeset", result->number}, {"files", files},
+               {"transfer", TransferJson(result->transfer)}});
   } else {
     std::cout << "Updated to @" << result->number << ".\n";
   }

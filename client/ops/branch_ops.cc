@@ -43,7 +43,8 @@ absl::Status DeleteLabel(const Endpoint& endpoint, const std::string& repository
 }
 
 absl::StatusOr<UpdateResult> Switch(wc::WorkingCopy& wc, const Endpoint& endpoint,
-                                    const std::string& name, const ProgressCallback& progress) {
+                                    const std::string& name, const ProgressCallback& progress,
+                                    TransferObserver* observer) {
   RETURN_IF_ERROR(common::ValidateBranchName(name));
   {
     ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
@@ -58,7 +59,7 @@ absl::StatusOr<UpdateResult> Switch(wc::WorkingCopy& wc, const Endpoint& endpoin
   }
   // Update resolves the name again and, since it names a branch, makes the working copy
   // follow it; the plan rewrites only files whose content differs and keeps local edits.
-  return Update(wc, endpoint, name, progress);
+  return Update(wc, endpoint, name, progress, observer);
 }
 
 absl::StatusOr<RefDiff> DiffRefs(const Endpoint& endpoint, const std::string& repository,

@@ -55,7 +55,8 @@ absl::Status DeleteLabel(const Endpoint& endpoint, const std::string& repository
 // with ..."); NOT_FOUND unknown branch; plus what Update returns.
 absl::StatusOr<UpdateResult> Switch(wc::WorkingCopy& wc, const Endpoint& endpoint,
                                     const std::string& name,
-                                    const ProgressCallback& progress = nullptr);
+                                    const ProgressCallback& progress = nullptr,
+                                    TransferObserver* observer = nullptr);
 
 // Two versions compared on the server.
 struct RefDiff {

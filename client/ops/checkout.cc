@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "client/cache/chunk_cache.h"
 #include "client/ops/ops_internal.h"
+#include "client/ops/transfer.h"
 #include "common/path/names.h"
 #include "common/path/repo_path.h"
 #include "common/status/status_macros.h"
@@ -38,13 +40,16 @@ absl::Status PrepareDir(const std::string& dir) {
 }  // namespace
 
 absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
-                                        const ProgressCallback& progress) {
+                                        const ProgressCallback& progress,
+                                        TransferObserver* observer) {
   RETURN_IF_ERROR(common::ValidateRepositoryName(options.repository));
   std::vector<std::string> sparse;
   for (const std::string& p : options.sparse_paths) {
     ASSIGN_OR_RETURN(std::string norm, common::NormalizeRepoRelpath(p));
     sparse.push_back(std::move(norm));
   }
+  // A malformed MLVC_CACHE_SIZE is refused before anything is created.
+  RETURN_IF_ERROR(cache::DefaultCacheOptions().status());
   ASSIGN_OR_RETURN(auto remote, internal::Connect(options.endpoint));
   // Ask the server before touching the disk: an unknown repository or ref leaves no folder.
   ASSIGN_OR_RETURN(remote::ResolvedRef resolved,
@@ -69,13 +74,26 @@ absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
   result.branch = config.branch;
   result.root = wc.root();
   internal::PeriodicSaver saver(wc);
-  // Download a batch concurrently, then install it in tree order on this thread (the working
+  internal::Transfer transfer(*remote, TransferProgress::Direction::kDownload, observer);
+  {
+    uint64_t bytes = 0;
+    for (const remote::TreeFile& file : tree) bytes += file.size;
+    transfer.AddPlanned(bytes, tree.size());
+  }
+  // Download a batch together, then install it in tree order on this thread (the working
   // copy and the progress callback are not thread-safe).
-  for (size_t begin = 0; begin < tree.size(); begin += internal::kFetchBatch) {
-    const size_t end = std::min(tree.size(), begin + internal::kFetchBatch);
+  for (size_t begin = 0; begin < tree.size();) {
     std::vector<const remote::TreeFile*> batch;
-    for (size_t i = begin; i < end; ++i) batch.push_back(&tree[i]);
-    absl::StatusOr<std::vector<std::string>> temps = internal::DownloadAll(wc, *remote, batch);
+    uint64_t batch_bytes = 0;
+    for (size_t i = begin; i < tree.size() && batch.size() < internal::kFetchBatch &&
+                           (batch.empty() || batch_bytes < internal::kFetchBatchBytes);
+         ++i) {
+      batch.push_back(&tree[i]);
+      batch_bytes += tree[i].size;
+    }
+    begin += batch.size();
+    absl::StatusOr<std::vector<std::string>> temps = internal::DownloadAll(wc, transfer, batch);
+    result.transfer = transfer.Stats();
     RETURN_IF_ERROR(internal::SaveOnError(wc, temps.status()));
     for (size_t i = 0; i < batch.size(); ++i) {
       const remote::TreeFile& file = *batch[i];
@@ -88,6 +106,7 @@ absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
       RETURN_IF_ERROR(saver.MaybeSave());
     }
   }
+  result.transfer = transfer.Stats();
   RETURN_IF_ERROR(wc.Save());
   return result;
 }

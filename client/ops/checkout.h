@@ -26,6 +26,7 @@ struct CheckoutResult {
   std::string root;      // absolute path of the working copy
   size_t file_count = 0;
   uint64_t total_bytes = 0;
+  TransferStats transfer;  // chunks fetched, taken from the local cache
 };
 
 // Resolves the ref, creates DIR/.mlvc, downloads every file (within the sparse paths) to a
@@ -35,8 +36,12 @@ struct CheckoutResult {
 // Errors: INVALID_ARGUMENT for a bad sparse path or repository name; ALREADY_EXISTS when DIR
 // exists and is not empty (or is a file); NOT_FOUND for an unknown repository, branch or
 // changeset; DATA_LOSS when a download does not match its content id; INTERNAL on a local
-// I/O error; plus what any server call returns (UNAUTHENTICATED, UNAVAILABLE, ...).
+// I/O error; CANCELLED when `observer` stopped it (the chunks received stay in the local
+// chunk cache, so checking out again fetches only the rest); INVALID_ARGUMENT for a
+// malformed MLVC_CACHE_SIZE; plus what any server call returns (UNAUTHENTICATED, UNAVAILABLE, ...).
+// `observer` (may be null) sees the bytes and files as they land, and may cancel.
 absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
-                                        const ProgressCallback& progress = nullptr);
+                                        const ProgressCallback& progress = nullptr,
+                                        TransferObserver* observer = nullptr);
 
 }  // namespace mlvc::client::ops

@@ -6,7 +6,7 @@
 #include "absl/strings/cord.h"
 #include "client/ops/lock_ops.h"
 #include "client/ops/ops_internal.h"
-#include "client/ops/parallel_for.h"
+#include "client/ops/transfer.h"
 #include "common/status/status_macros.h"
 
 namespace mlvc::client::ops {
@@ -35,7 +35,8 @@ bool IsMissingFilesError(const absl::Status& status) {
 absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoint,
                                     const std::string& message,
                                     const std::vector<std::string>& relpaths,
-                                    bool keep_locks) {
+                                    bool keep_locks, TransferObserver* observer,
+                                    const remote::RunSpec* run) {
   if (message.empty()) return absl::InvalidArgumentError("the commit message is empty");
   ASSIGN_OR_RETURN(std::vector<wc::StatusItem> items, wc.Scan(relpaths));
   // Keep the refreshed mtimes whatever happens next.
@@ -106,32 +107,33 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
   if (!ids.empty()) {
     ASSIGN_OR_RETURN(missing_ids, remote->FindMissing(ids));
   }
-  // Upload concurrently (each upload pays a round trip and the server's durable write). The
-  // workers see only this plain list, never the working copy.
-  struct Upload {
-    std::string content_id;
-    std::string relpath;
-    std::string abspath;
-    uint64_t size = 0;
-  };
-  std::vector<Upload> uploads;
+  // Chunked upload (transfer.h) of the contents the server lacks: only their missing chunks
+  // cross the wire. The pipeline sees only this plain list, never the working copy.
+  std::vector<internal::UploadItem> uploads;
   for (const std::string& id : missing_ids) {
     auto it = to_upload.find(id);
     if (it == to_upload.end()) continue;
-    uploads.push_back(Upload{id, it->second->relpath, wc.AbsPath(it->second->relpath),
-                             it->second->size});
+    uploads.push_back(internal::UploadItem{id, it->second->relpath,
+                                           wc.AbsPath(it->second->relpath), it->second->size});
   }
-  RETURN_IF_ERROR(ParallelFor(uploads.size(), kTransferConcurrency, [&](size_t i) {
-    const Upload& upload = uploads[i];
-    absl::Status uploaded = remote->UploadFile(upload.abspath, upload.content_id, upload.size);
-    if (absl::IsDataLoss(uploaded)) {
-      return absl::DataLossError("'" + upload.relpath +
-                                 "' changed while it was being uploaded; commit again");
-    }
-    return uploaded;
-  }));
+  {
+    internal::Transfer transfer(*remote, TransferProgress::Direction::kUpload, observer);
+    uint64_t bytes = 0;
+    for (const internal::UploadItem& upload : uploads) bytes += upload.size;
+    transfer.AddPlanned(bytes, uploads.size());
+    absl::Status uploaded = internal::UploadContents(transfer, uploads);
+    result.transfer = transfer.Stats();
+    RETURN_IF_ERROR(uploaded);
+  }
 
-  ASSIGN_OR_RETURN(remote::SubmitResult submitted, remote->Submit(request));
+  remote::SubmitResult submitted;
+  if (run != nullptr) {  // push-model: the run lands with the changeset or not at all
+    ASSIGN_OR_RETURN(remote::PushModelResult pushed, remote->PushModel(request, *run));
+    submitted = std::move(pushed.submit);
+    result.run = std::move(pushed.run);
+  } else {
+    ASSIGN_OR_RETURN(submitted, remote->Submit(request));
+  }
   result.number = submitted.changeset.number;
   result.replayed = submitted.replayed;
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct CommitResult {
   // Files the server merged with upstream edits (submit on a moved head); their merged
   // content was downloaded into the working copy.
   std::vector<std::string> merged_paths;
+  TransferStats transfer;  // chunk bytes sent (only the chunks the server lacked)
+  std::optional<remote::RunInfo> run;  // recorded with the changeset (push-model hook)
 };
 
 // Scans the scope (`relpaths`, empty: the whole working copy within the sparse paths),
@@ -43,13 +46,20 @@ struct CommitResult {
 //     missing ('!'); the message names it and says to 'mlvc rm' or 'mlvc revert' it;
 //   FAILED_PRECONDITION (server): out of date; the message names the path and changeset;
 //   INVALID_ARGUMENT for an empty message; DATA_LOSS when a file changed while uploading;
-//   plus what any server call returns.
+//   CANCELLED when `observer` stopped the upload (the chunks the server acknowledged stay
+//   there: committing again sends only the rest); plus what any server call returns.
+// Uploads are chunked (transfer.h); `observer` (may be null) sees their progress.
+// Push-model hook (`run` non-null): the changeset is sent with RecordService.PushModel
+// instead of Submit, so the run is recorded in the same transaction (both land or neither;
+// PushModel's errors then, e.g. NOT_FOUND for an unknown input); CommitResult::run holds it.
 // The server releases the caller's locks on the committed paths (and their lockable files
 // turn read-only) unless `keep_locks`.
 absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoint,
                                     const std::string& message,
                                     const std::vector<std::string>& relpaths,
-                                    bool keep_locks = false);
+                                    bool keep_locks = false,
+                                    TransferObserver* observer = nullptr,
+                                    const remote::RunSpec* run = nullptr);
 
 // True for Commit's "missing file" refusal (the CLI exits 1 for it, not 6).
 bool IsMissingFilesError(const absl::Status& status);

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <random>
 
-#include "client/ops/parallel_for.h"
+#include "client/ops/transfer.h"
 #include "client/wc/lockable.h"
 #include "common/status/status_macros.h"
 #include "common/tree/content_kind.h"
@@ -87,21 +87,9 @@ absl::Status FetchInto(wc::WorkingCopy& wc, remote::Remote& remote,
 }
 
 absl::StatusOr<std::vector<std::string>> DownloadAll(
-    const wc::WorkingCopy& wc, remote::Remote& remote,
+    const wc::WorkingCopy& wc, Transfer& transfer,
     const std::vector<const remote::TreeFile*>& files) {
-  std::vector<std::string> temps;
-  temps.reserve(files.size());
-  for (size_t i = 0; i < files.size(); ++i) temps.push_back(wc.TempPath());
-  // Workers only use the remote (thread-safe: no per-call state is shared) and their own
-  // temporary file; DownloadToFile removes its file when it fails.
-  absl::Status status = ParallelFor(files.size(), kTransferConcurrency, [&](size_t i) {
-    return remote.DownloadToFile(files[i]->content_id, temps[i]);
-  });
-  if (!status.ok()) {
-    RemoveTemps(temps, 0);
-    return status;
-  }
-  return temps;
+  return DownloadContents(transfer, wc, files);
 }
 
 absl::Status InstallFetched(wc::WorkingCopy& wc, const std::string& temp,

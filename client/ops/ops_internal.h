@@ -48,20 +48,25 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& abspath);
 // and records the entry (base = that file, schedule normal). The entry is Put into `wc`.
 absl::Status FetchInto(wc::WorkingCopy& wc, remote::Remote& remote, const remote::TreeFile& file);
 
-// Files downloaded together (DownloadAll) before they are installed one by one: small enough
-// that progress keeps flowing and an interruption loses little, large enough to keep
-// kTransferConcurrency downloads busy.
-inline constexpr size_t kFetchBatch = 64;
+class Transfer;  // transfer.h
 
-// FetchInto in two halves, so that many files download concurrently while the working copy
+// Files downloaded together (DownloadAll) before they are installed one by one: at most
+// kFetchBatch files and, past the first file, kFetchBatchBytes. Large enough that a batch of
+// small files costs a few round trips (one GetManifests, a ReadChunks per ~8 MiB), small
+// enough that an interruption loses little: the chunks already received stay in the local
+// chunk cache, so a re-run fetches only the rest.
+inline constexpr size_t kFetchBatch = 1024;
+inline constexpr uint64_t kFetchBatchBytes = 256ull << 20;
+
+// FetchInto in two halves, so that many files download together while the working copy
 // (not thread-safe) is only touched from the calling thread.
 //
-// DownloadAll downloads the contents of `files` into fresh temporary files of `wc`,
-// kTransferConcurrency (parallel_for.h) at a time; the remote verifies each download's size
-// and hash. Returns the temporary paths in the order of `files`; on error (the first one, as
-// DownloadToFile reports it) no temporary file is left behind.
+// DownloadAll downloads the contents of `files` into fresh temporary files of `wc` through
+// `transfer` (transfer.h: chunked, from the cache where it can, verified against each
+// content id and size). Returns the temporary paths in the order of `files`; on error (the
+// first one) no temporary file is left behind.
 absl::StatusOr<std::vector<std::string>> DownloadAll(
-    const wc::WorkingCopy& wc, remote::Remote& remote,
+    const wc::WorkingCopy& wc, Transfer& transfer,
     const std::vector<const remote::TreeFile*>& files);
 // Installs the verified download `temp` at file.path (see FetchInto); `temp` is gone after.
 absl::Status InstallFetched(wc::WorkingCopy& wc, const std::string& temp,

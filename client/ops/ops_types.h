@@ -41,4 +41,43 @@ struct FileEvent {
 // Called once per event, as it happens (may be empty).
 using ProgressCallback = std::function<void(const FileEvent&)>;
 
+// ---- Transfer progress (commit, checkout, update, switch) ----
+
+// Where a transfer stands. Bytes are of file contents: read and chunked (upload) or written
+// to disk (download), whether their chunks crossed the wire or were already there.
+struct TransferProgress {
+  enum class Direction { kUpload, kDownload };
+  Direction direction = Direction::kDownload;
+  uint64_t bytes_done = 0;
+  uint64_t bytes_total = 0;  // grows when an operation plans more (update: batch by batch)
+  uint64_t files_done = 0;
+  uint64_t files_total = 0;
+  uint64_t wire_bytes = 0;  // chunk bytes actually sent or received so far
+};
+
+// Receives progress from an operation's transfer threads. Calls never overlap (the
+// operation serializes them), but may come from any thread.
+class TransferObserver {
+ public:
+  virtual ~TransferObserver() = default;
+  virtual void OnProgress(const TransferProgress& progress) = 0;
+  // Polled while transferring: true stops the operation with CANCELLED, breaking its
+  // streams as a killed client would (what the server acknowledged stays stored; chunks
+  // received stay in the local cache).
+  virtual bool Cancelled() { return false; }
+};
+
+// What an operation moved: chunk bytes over the wire, chunks taken from the local cache, and
+// whole contents moved by the pre-chunking calls (a server without chunked transfer).
+struct TransferStats {
+  uint64_t chunk_bytes_sent = 0;
+  uint64_t chunks_sent = 0;
+  uint64_t chunk_bytes_received = 0;
+  uint64_t chunks_received = 0;
+  uint64_t chunks_from_cache = 0;
+  uint64_t bytes_from_cache = 0;
+  uint64_t whole_bytes_sent = 0;
+  uint64_t whole_bytes_received = 0;
+};
+
 }  // namespace mlvc::client::ops

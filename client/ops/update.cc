@@ -8,6 +8,7 @@
 
 #include "client/ops/lock_ops.h"
 #include "client/ops/ops_internal.h"
+#include "client/ops/transfer.h"
 #include "client/ops/update_merge.h"
 #include "client/ops/update_plan.h"
 #include "common/hash/sha256.h"
@@ -59,7 +60,8 @@ wc::WcEntry EntryFor(const remote::TreeFile& file) {
 }  // namespace
 
 absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoint,
-                                    const std::string& ref, const ProgressCallback& progress) {
+                                    const std::string& ref, const ProgressCallback& progress,
+                                    TransferObserver* observer) {
   const std::string repository = wc.config().repository;
   ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
   ASSIGN_OR_RETURN(remote::ResolvedRef resolved,
@@ -95,20 +97,38 @@ absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoin
   };
 
   internal::PeriodicSaver saver(wc);
-  // Steps run in plan (path) order, a chunk at a time: the chunk's new and changed files are
-  // first downloaded concurrently, then every step is applied on this thread (the working copy
-  // and the progress callback are not thread-safe).
+  internal::Transfer transfer(*remote, TransferProgress::Direction::kDownload, observer);
   auto is_fetch = [](Kind kind) { return kind == Kind::kFetchNew || kind == Kind::kFetchChanged; };
-  for (size_t begin = 0; begin < steps.size(); begin += internal::kFetchBatch) {
-    const size_t end = std::min(steps.size(), begin + internal::kFetchBatch);
+  {
+    uint64_t bytes = 0;
+    uint64_t count = 0;
+    for (const UpdateStep& step : steps) {
+      if (!is_fetch(step.kind)) continue;
+      bytes += step.target->size;
+      ++count;
+    }
+    transfer.AddPlanned(bytes, count);
+  }
+  // Steps run in plan (path) order, a batch at a time: the batch's new and changed files are
+  // first downloaded together, then every step is applied on this thread (the working copy
+  // and the progress callback are not thread-safe).
+  for (size_t begin = 0, end = 0; begin < steps.size(); begin = end) {
     std::vector<const remote::TreeFile*> fetches;
-    for (size_t i = begin; i < end; ++i) {
-      if (is_fetch(steps[i].kind)) fetches.push_back(&*steps[i].target);
+    uint64_t batch_bytes = 0;
+    for (end = begin; end < steps.size(); ++end) {
+      if (!is_fetch(steps[end].kind)) continue;
+      if (fetches.size() >= internal::kFetchBatch ||
+          (!fetches.empty() && batch_bytes >= internal::kFetchBatchBytes)) {
+        break;
+      }
+      fetches.push_back(&*steps[end].target);
+      batch_bytes += steps[end].target->size;
     }
     std::vector<std::string> temps;
     if (!fetches.empty()) {
       absl::StatusOr<std::vector<std::string>> downloaded =
-          internal::DownloadAll(wc, *remote, fetches);
+          internal::DownloadAll(wc, transfer, fetches);
+      result.transfer = transfer.Stats();
       RETURN_IF_ERROR(internal::SaveOnError(wc, downloaded.status()));
       temps = *std::move(downloaded);
     }
@@ -196,6 +216,7 @@ absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoin
       RETURN_IF_ERROR(saver.MaybeSave());
     }
   }
+  result.transfer = transfer.Stats();
   wc.mutable_config().base_number = target;
   if (!resolved.branch.empty()) wc.mutable_config().branch = resolved.branch;
   RETURN_IF_ERROR(internal::RefreshLockModes(wc, *remote));  // lock_ops.h

@@ -16,6 +16,7 @@ namespace mlvc::client::ops {
 struct UpdateResult {
   int64_t number = 0;             // the changeset the working copy is now based on
   std::vector<FileEvent> events;  // sorted by path
+  TransferStats transfer;         // chunks fetched, taken from the local cache
 };
 
 // Resolves `ref` (empty: the working copy's branch head), fetches its tree within the sparse
@@ -30,10 +31,12 @@ struct UpdateResult {
 // commit is refused as out of date). Then the base becomes the target and the state is saved.
 // If a download fails midway, the files already updated are saved as such and the base is
 // not moved, so running update again continues.
+// `observer` (may be null) sees the bytes and files downloaded, and may cancel (CANCELLED).
 // Errors: NOT_FOUND for an unknown ref; DATA_LOSS for a corrupt download; INTERNAL on local
 // I/O; plus what any server call returns.
 absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoint,
                                     const std::string& ref,
-                                    const ProgressCallback& progress = nullptr);
+                                    const ProgressCallback& progress = nullptr,
+                                    TransferObserver* observer = nullptr);
 
 }  // namespace mlvc::client::ops

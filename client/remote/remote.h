@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,41 @@ namespace mlvc::client::remote {
 inline constexpr size_t kPieceBytes = 1 << 20;
 // Most ids per FindMissing call (the server's limit).
 inline constexpr size_t kFindMissingBatch = 10000;
+
+// Most hashes or ids per chunked-transfer request (the server's limit).
+inline constexpr size_t kChunkBatch = 10000;
+// Chunk bytes per UploadChunks message and per ReadChunks request (about; whole chunks).
+inline constexpr size_t kChunkMessageBytes = 1 << 20;
+
+// One UploadChunks stream (Remote::OpenChunkUpload). Not thread-safe: one thread per stream;
+// several streams may run at once on one Remote.
+class ChunkUploadStream {
+ public:
+  virtual ~ChunkUploadStream() = default;
+  // Sends `chunks` (whole chunks, in messages of about kChunkMessageBytes). Returns an error
+  // when the stream broke; Finish() then says why.
+  virtual absl::Status Write(const std::vector<ChunkPayload>& chunks) = 0;
+  // Ends the stream and returns the server's account of it (DATA_LOSS names a chunk that
+  // did not match its hash).
+  virtual absl::StatusOr<UploadChunksStats> Finish() = 0;
+  // Breaks the stream at once, as a killed client or a dropped connection would; Finish()
+  // then returns CANCELLED. The server keeps what it had stored.
+  virtual void Cancel() = 0;
+};
+
+// One Watch stream (Remote::Watch; release_remote.cc). Next() from one thread; Cancel()
+// from any thread (a signal handler's thread, say).
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  // Blocks until the next event; false when the stream ended (Finish() says why).
+  virtual bool Next(EventInfo* event) = 0;
+  // Ends the stream: a blocked Next() returns false, and Finish() CANCELLED.
+  virtual void Cancel() = 0;
+  // Why the stream ended, after Next() returned false: CANCELLED after Cancel(); the
+  // server's error otherwise (UNAVAILABLE when it shut down or went away).
+  virtual absl::Status Finish() = 0;
+};
 
 // Every method may also return what any call may: UNAUTHENTICATED (no or bad token),
 // PERMISSION_DENIED, UNAVAILABLE (server unreachable), DEADLINE_EXCEEDED.
@@ -135,6 +171,104 @@ class Remote {
   // PERMISSION_DENIED unless a maintainer. Returns the patterns now in force.
   absl::StatusOr<std::vector<std::string>> SetLockablePatterns(
       const std::string& repository, const std::vector<std::string>& patterns);
+
+  // --- chunked transfer (chunk_transfer.cc; ContentService's chunk calls in content.proto) ---
+  // Each call batches for the server's limits (kChunkBatch hashes per request, about
+  // kChunkMessageBytes of chunk data per message). Unlike the calls above, these may run
+  // concurrently on one instance (several upload or read streams at once).
+
+  // The hashes of `chunk_hashes` the server lacks, in order, each once per batch of
+  // kChunkBatch (pass each hash once to get it once). INVALID_ARGUMENT for a malformed hash.
+  // UNIMPLEMENTED from a server without chunked transfer.
+  absl::StatusOr<std::vector<std::string>> FindMissingChunks(
+      const std::vector<std::string>& chunk_hashes);
+  // Opens one UploadChunks stream.
+  absl::StatusOr<std::unique_ptr<ChunkUploadStream>> OpenChunkUpload();
+  // Records contents as their chunk lists (one stream, batched). Returns the committed ids
+  // in order. NOT_FOUND names a chunk the server does not hold; DATA_LOSS when the chunks do
+  // not hash to the content id or add up to its size.
+  absl::StatusOr<std::vector<std::string>> CommitContents(
+      const std::vector<ContentManifest>& manifests);
+  // Manifests of `content_ids`, in order (batched). NOT_FOUND for an unknown content.
+  absl::StatusOr<std::vector<RemoteManifest>> GetManifests(
+      const std::vector<std::string>& content_ids);
+  // Fetches chunks (batched) and calls `sink` with each, in the order of `chunk_hashes`,
+  // after checking it against its hash (DATA_LOSS when it does not match, or when the
+  // server's answer skips or reorders chunks). An error from `sink` stops the read and is
+  // returned. NOT_FOUND for a chunk the server does not hold.
+  absl::Status ReadChunks(const std::vector<std::string>& chunk_hashes,
+                          const std::function<absl::Status(ChunkPayload&&)>& sink);
+  // Chunk bytes sent and received so far by this instance (all streams together).
+  TransferCounters counters() const;
+
+  // --- releases, deployments, events (release_remote.cc; ReleaseService in release.proto) ---
+  // `ref`: changeset, branch or label (empty: the head of `branch`); `branch`: whose policy
+  // applies (empty: the ref when a branch, else main). ALREADY_EXISTS when a branch, label or
+  // environment has the name; FAILED_PRECONDITION naming every unmet policy rule.
+  absl::StatusOr<ReleaseInfo> CreateRelease(const std::string& repository,
+                                            const std::string& version, const std::string& ref,
+                                            const std::string& branch, const std::string& notes);
+  // Newest first, at most `limit` (0: every release, fetched page by page).
+  absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(const std::string& repository,
+                                                        int limit);
+  // NOT_FOUND for an unknown release.
+  absl::StatusOr<ReleaseInfo> GetRelease(const std::string& repository,
+                                         const std::string& version);
+  // Maintainers only. NOT_FOUND unknown release; INVALID_ARGUMENT bad environment name.
+  absl::StatusOr<DeploymentInfo> Deploy(const std::string& repository, const std::string& version,
+                                        const std::string& environment, const std::string& note);
+  // Newest first, of one environment when non-empty, at most `limit` (0: all, paged); with
+  // `live_only`, each environment's live deployment.
+  absl::StatusOr<std::vector<DeploymentInfo>> ListDeployments(const std::string& repository,
+                                                              const std::string& environment,
+                                                              int limit, bool live_only);
+  // Maintainers only. NOT_FOUND environment never deployed to; FAILED_PRECONDITION nothing
+  // earlier to roll back to.
+  absl::StatusOr<DeploymentInfo> Rollback(const std::string& repository,
+                                          const std::string& environment,
+                                          const std::string& note);
+  // Opens a Watch stream (no deadline): events after `after_id` (or all with `from_start`,
+  // or only new ones), then live. `repository` empty: every repository (admins).
+  absl::StatusOr<std::unique_ptr<EventStream>> Watch(const std::string& repository,
+                                                     int64_t after_id, bool from_start);
+
+  // --- the ML record (record_remote.cc; RecordService in proto/mlvc/v1/record.proto) ---
+  // Refs are what ResolveRef accepts (plus environment names); empty means "main".
+  // NOT_FOUND for an unknown repository or ref everywhere.
+
+  // Records a run against `ref`'s changeset; a retry with the same `record_id` returns the
+  // first run. INVALID_ARGUMENT bad kind/key/value or unparsable environment file; NOT_FOUND
+  // an input or output that does not exist, an environment content not uploaded.
+  absl::StatusOr<RunInfo> RecordRun(const std::string& repository, const std::string& ref,
+                                    const RunSpec& run, const std::string& record_id);
+  // Submits and records the run in one transaction (both or neither). Submit's errors, and
+  // RecordRun's. Retried on UNAVAILABLE with the same submit_id.
+  absl::StatusOr<PushModelResult> PushModel(const SubmitRequest& submit, const RunSpec& run);
+  absl::StatusOr<RunInfo> GetRun(const std::string& repository, int64_t id);
+  // Newest first; fewer than the limit means no more.
+  absl::StatusOr<std::vector<RunInfo>> ListRuns(const RunQuery& query);
+  // With `model_path`: the training run that produced that path's content at `ref`; else
+  // the newest run of `kind` at ref or its nearest first-parent ancestor. NOT_FOUND when none.
+  absl::StatusOr<FoundRun> FindRun(const std::string& repository, const std::string& ref,
+                                   const std::string& model_path, RunKind kind);
+  // NOT_FOUND for a path that does not exist at the ref.
+  absl::StatusOr<ModelExplanation> ExplainModel(const std::string& repository,
+                                                const std::string& path, const std::string& ref);
+  absl::StatusOr<ChangesSinceInfo> ChangesSince(const std::string& repository,
+                                                int64_t from_number, const std::string& branch,
+                                                int32_t limit);
+  absl::StatusOr<std::vector<MetricPointInfo>> MetricHistory(const MetricHistoryQuery& query);
+  absl::StatusOr<std::vector<RegressionInfo>> FindRegressions(const RegressionQuery& query);
+  absl::StatusOr<ApprovalInfo> ApproveChangeset(const std::string& repository,
+                                                const std::string& ref, const std::string& note);
+  // PERMISSION_DENIED unless a maintainer; INVALID_ARGUMENT malformed rule; an empty policy
+  // removes the branch's policy.
+  absl::StatusOr<PolicyInfo> SetPolicy(const std::string& repository, const std::string& branch,
+                                       const PolicyInfo& policy);
+  absl::StatusOr<BranchPolicyInfo> GetPolicy(const std::string& repository,
+                                             const std::string& branch);
+  absl::StatusOr<PolicyCheckInfo> CheckPolicy(const std::string& repository,
+                                              const std::string& branch, const std::string& ref);
 
  private:
   struct Impl;

@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -15,6 +16,8 @@
 #include "mlvc/v1/content.grpc.pb.h"
 #include "mlvc/v1/history.grpc.pb.h"
 #include "mlvc/v1/lock.grpc.pb.h"
+#include "mlvc/v1/record.grpc.pb.h"
+#include "mlvc/v1/release.grpc.pb.h"
 #include "mlvc/v1/repository.grpc.pb.h"
 
 namespace mlvc::client::remote {
@@ -35,6 +38,13 @@ struct Remote::Impl {
   std::unique_ptr<pb::ContentService::Stub> content;
   std::unique_ptr<pb::HistoryService::Stub> history;
   std::unique_ptr<pb::LockService::Stub> locks;
+  std::unique_ptr<pb::RecordService::Stub> record;  // record_remote.cc
+  std::unique_ptr<pb::ReleaseService::Stub> releases;  // release_remote.cc
+  // Chunk transfer counters (chunk_transfer.cc), updated by concurrent streams.
+  std::atomic<uint64_t> chunk_bytes_sent{0};
+  std::atomic<uint64_t> chunks_sent{0};
+  std::atomic<uint64_t> chunk_bytes_received{0};
+  std::atomic<uint64_t> chunks_received{0};
 
   // A context with the token and, when `deadline_seconds` > 0, a deadline.
   std::unique_ptr<grpc::ClientContext> Context(int deadline_seconds) const {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlvc::client::remote {
@@ -165,6 +166,269 @@ struct MergeOutcome {
   int64_t target_number = 0;
   bool up_to_date = false;
   bool replayed = false;
+};
+
+// ---- Chunked transfer (Remote's chunk calls, chunk_transfer.cc) ----
+
+// One chunk: its SHA-256 (64 lowercase hex digits) and its bytes.
+struct ChunkPayload {
+  std::string hash;
+  std::string data;
+};
+
+// A content as the list of its chunks, in order (none for the empty content).
+struct ContentManifest {
+  std::string content_id;
+  uint64_t size = 0;
+  std::vector<std::string> chunk_hashes;
+};
+
+struct ManifestChunk {
+  std::string hash;
+  uint64_t length = 0;
+};
+
+// A content as the server describes it. `chunked` is false for a content stored whole
+// (read it with DownloadToFile).
+struct RemoteManifest {
+  std::string content_id;
+  uint64_t size = 0;
+  bool chunked = false;
+  std::vector<ManifestChunk> chunks;
+};
+
+// What the server said at the end of one UploadChunks stream.
+struct UploadChunksStats {
+  int64_t chunks_stored = 0;
+  int64_t chunks_skipped = 0;
+  uint64_t bytes_stored = 0;
+};
+
+// Chunk data that crossed the wire through one Remote, since it connected: bytes of chunk
+// data (ChunkPayload::data) written to an UploadChunks stream, and read from ReadChunks.
+struct TransferCounters {
+  uint64_t chunk_bytes_sent = 0;
+  uint64_t chunks_sent = 0;
+  uint64_t chunk_bytes_received = 0;
+  uint64_t chunks_received = 0;
+};
+
+
+// ---- ML record (RecordService, record_remote.cc; see proto/mlvc/v1/record.proto) ----
+
+enum class RunKind { kUnspecified, kTrain, kEval, kValidation };
+enum class RunStatus { kUnspecified, kSucceeded, kFailed, kRunning };
+
+// A hyperparameter as text ("0.1", "adam"), under a dotted key.
+struct RunParam {
+  std::string key;
+  std::string value;
+};
+
+// One metric value; `step` set for a point of a series.
+struct RunMetric {
+  std::string key;
+  double value = 0;
+  std::optional<int64_t> step;
+};
+
+// An input as the client names it: repository (empty: the run's own), path, ref (empty: main).
+struct RunInputSpec {
+  std::string repository;
+  std::string path;
+  std::string ref;
+};
+
+// An input as recorded: resolved to a changeset and a content id (tree hash for a folder).
+struct RunInput {
+  std::string repository;
+  std::string path;
+  int64_t number = 0;
+  std::string content_id;
+  bool directory = false;
+};
+
+struct RunOutput {
+  std::string path;
+  std::string content_id;
+};
+
+struct PackageInfo {
+  std::string name;
+  std::string version;
+};
+
+struct RunEnvironment {
+  std::string file_name;        // as given ("requirements.txt"); empty when none
+  std::string file_content_id;  // uploaded before recording
+  std::vector<PackageInfo> packages;  // parsed by the server, sorted by name (replies only)
+  std::vector<std::pair<std::string, std::string>> vars;  // sorted by key
+};
+
+// What the client says about a run.
+struct RunSpec {
+  RunKind kind = RunKind::kUnspecified;
+  std::string name;
+  RunStatus status = RunStatus::kUnspecified;
+  int64_t started_at_micros = 0;   // 0: now
+  int64_t finished_at_micros = 0;  // 0: now
+  std::vector<RunParam> params;
+  std::vector<RunMetric> metrics;
+  std::vector<RunInputSpec> inputs;
+  std::vector<std::string> outputs;
+  RunEnvironment environment;
+};
+
+// A recorded run.
+struct RunInfo {
+  int64_t id = 0;
+  std::string repository;
+  int64_t number = 0;
+  RunKind kind = RunKind::kUnspecified;
+  std::string name;
+  RunStatus status = RunStatus::kUnspecified;
+  std::string user;
+  int64_t started_at_micros = 0;
+  int64_t finished_at_micros = 0;
+  int64_t recorded_at_micros = 0;
+  std::vector<RunParam> params;
+  std::vector<RunMetric> metrics;
+  std::vector<RunInput> inputs;
+  std::vector<RunOutput> outputs;
+  RunEnvironment environment;
+};
+
+struct RunQuery {
+  std::string repository;
+  std::string branch;  // empty: every run of the repository
+  RunKind kind = RunKind::kUnspecified;
+  int64_t number = 0;     // 0: any changeset
+  int32_t limit = 0;      // 0: the server's default (50)
+  int64_t before_id = 0;  // paging: the last id of the previous page
+};
+
+// FindRun's answer: the run and the changeset the ref resolved to.
+struct FoundRun {
+  RunInfo run;
+  int64_t number = 0;
+};
+
+enum class PathClass { kUnspecified, kCode, kData, kConfig, kModel, kDependencies };
+
+struct ClassifiedPath {
+  std::string path;
+  ChangeAction action = ChangeAction::kModify;
+  PathClass path_class = PathClass::kCode;
+};
+
+struct ChangeSummary {
+  ChangesetInfo changeset;
+  std::vector<ClassifiedPath> paths;
+};
+
+struct ChangesSinceInfo {
+  std::vector<ChangeSummary> changes;  // oldest first
+  int64_t head = 0;
+  std::vector<ClassifiedPath> net_paths;  // sorted by path
+};
+
+struct PackageVersionChange {
+  std::string name;
+  std::string old_version;  // empty when added
+  std::string new_version;  // empty when removed
+};
+
+struct ReleaseRefInfo {
+  std::string version;
+  int64_t number = 0;
+  std::vector<std::string> live_in;
+};
+
+// ExplainModel's answer.
+struct ModelExplanation {
+  std::string path;
+  int64_t number = 0;
+  std::string content_id;
+  std::optional<RunInfo> training;
+  std::vector<RunInfo> evaluations;  // newest first
+  std::optional<RunInput> parent_model;
+  ChangesSinceInfo since_training;
+  std::vector<PackageVersionChange> environment_changes;
+  std::vector<ReleaseRefInfo> releases;
+};
+
+struct MetricPointInfo {
+  int64_t number = 0;
+  double value = 0;
+  double delta = 0;
+  bool improved = false;
+  int64_t run_id = 0;
+  RunKind kind = RunKind::kUnspecified;
+  std::string author;
+  std::string message;
+};
+
+struct MetricHistoryQuery {
+  std::string repository;
+  std::string metric;
+  std::string branch;  // empty: main
+  bool higher_is_better = true;
+  int32_t limit = 0;
+  int64_t after_number = 0;
+};
+
+struct RegressionInfo {
+  MetricPointInfo point;
+  int64_t previous_number = 0;
+  double previous_value = 0;
+  std::vector<ChangeSummary> changes;
+};
+
+struct RegressionQuery {
+  std::string repository;
+  std::string metric;
+  std::string branch;
+  bool higher_is_better = true;
+  std::optional<double> drop;
+  std::optional<double> below;
+  int32_t limit = 0;
+};
+
+struct ApprovalInfo {
+  int64_t number = 0;
+  std::vector<std::string> approvers;  // sorted
+};
+
+// "eval.accuracy>=0.92"
+struct MetricRuleInfo {
+  std::string metric;
+  std::string op;
+  double value = 0;
+};
+
+struct PolicyInfo {
+  std::vector<RunKind> require_runs;
+  std::vector<MetricRuleInfo> require_metrics;
+  int32_t require_reviews = 0;
+  bool empty() const {
+    return require_runs.empty() && require_metrics.empty() && require_reviews == 0;
+  }
+};
+
+struct BranchPolicyInfo {
+  PolicyInfo policy;
+  std::string set_by;  // empty when the branch has no policy
+  int64_t set_at_micros = 0;
+};
+
+struct PolicyCheckInfo {
+  int64_t number = 0;
+  std::vector<std::string> unmet;  // empty: the changeset meets the policy
+};
+
+struct PushModelResult {
+  SubmitResult submit;
+  RunInfo run;
 };
 
 }  // namespace mlvc::client::remote

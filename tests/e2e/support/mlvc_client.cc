@@ -19,7 +19,8 @@ ProcessResult MlvcClient::Run(const std::string& cwd, const std::vector<std::str
   ProcessOptions opts;
   opts.cwd = cwd;
   opts.env = {{"HOME", home_.path()}};
-  opts.unset_env = {"XDG_CONFIG_HOME", "MLVC_SERVER"};
+  // The chunk cache (XDG_CACHE_HOME, MLVC_CACHE_SIZE) then lives in HOME, never the real one.
+  opts.unset_env = {"XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MLVC_CACHE_SIZE", "MLVC_SERVER"};
   if (token_.empty()) {
     opts.unset_env.push_back("MLVC_TOKEN");
   } else {

@@ -18,7 +18,8 @@ class MlvcClient {
   // `token` goes to MLVC_TOKEN; empty = no MLVC_TOKEN (then only `mlvc login` gives one).
   explicit MlvcClient(std::string token);
 
-  // Runs `mlvc ARGS...` in `cwd` (absolute). MLVC_SERVER and XDG_CONFIG_HOME are unset.
+  // Runs `mlvc ARGS...` in `cwd` (absolute). MLVC_SERVER, XDG_CONFIG_HOME, XDG_CACHE_HOME and
+  // MLVC_CACHE_SIZE are unset (credentials and chunk cache stay in home()).
   ProcessResult Run(const std::string& cwd, const std::vector<std::string>& args) const;
 
   // A scratch folder of this user, e.g. the parent of its working copies.
