@@ -55,6 +55,15 @@ absl::Status CheckRefNameFree(store::MetadataTxn& txn, const store::RepositoryRe
                                                  label->number, ")"));
   }
   if (!absl::IsNotFound(label.status())) return label.status();
+  // Environments (release_service.h) share the namespace too; reported like a branch.
+  absl::StatusOr<std::optional<store::DeploymentRecord>> env =
+      txn.GetLiveDeployment(repo.id, name);
+  if (!env.ok()) return env.status();
+  if (env->has_value()) {
+    return absl::AlreadyExistsError(absl::StrCat("an environment named '", name,
+                                                 "' exists; branches, labels and environments"
+                                                 " share names"));
+  }
   return absl::OkStatus();
 }
 
@@ -74,6 +83,9 @@ absl::StatusOr<store::BranchRecord> RepositoryService::CreateBranch(const Caller
     absl::Status free = CheckRefNameFree(txn, repo, name);
     if (absl::IsAlreadyExists(free) && absl::StartsWith(free.message(), "a branch")) {
       return absl::AlreadyExistsError(absl::StrCat("branch '", name, "' already exists"));
+    }
+    if (absl::IsAlreadyExists(free) && absl::StartsWith(free.message(), "an environment")) {
+      return free;
     }
     if (absl::IsAlreadyExists(free)) {
       return absl::AlreadyExistsError(absl::StrCat(
@@ -169,6 +181,10 @@ absl::Status RepositoryService::DeleteLabel(const Caller& caller, const std::str
           absl::StrCat("unknown label '", name, "' in repository '", repo.name, "'"));
     }
     RETURN_IF_ERROR(label.status());
+    if (txn.GetRelease(repo.id, name).ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "label '", name, "' is a release; releases cannot be deleted"));
+    }
     RETURN_IF_ERROR(txn.DeleteLabel(repo.id, name));
     return txn.AppendAudit(
         Audit(caller, "label.delete", repo.id, absl::StrCat(name, "@", label->number)));

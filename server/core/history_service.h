@@ -83,6 +83,16 @@ class HistoryService {
   // Nothing is changed on any error.
   absl::StatusOr<SubmitResult> Submit(const Caller& caller, const SubmitRequest& request);
 
+  // Runs inside Submit's transaction once the changeset has landed (inserted, branch moved,
+  // audited), with the repository and the new changeset; an error it returns rolls the whole
+  // submit back and is Submit's error. Not called when the submit_id replays.
+  using SubmitHook = std::function<absl::Status(store::MetadataTxn& txn,
+                                                const store::RepositoryRecord& repo,
+                                                const ChangesetInfo& landed)>;
+  // Submit, with `hook` (may be empty) run as above: PushModel records its run this way.
+  absl::StatusOr<SubmitResult> Submit(const Caller& caller, const SubmitRequest& request,
+                                      const SubmitHook& hook);
+
  private:
   store::MetadataStore& store_;
   store::BlobStore* blobs_ = nullptr;

@@ -15,6 +15,7 @@
 #include "server/core/access.h"
 #include "server/core/content_io.h"
 #include "server/core/merge_base.h"
+#include "server/core/policy.h"
 #include "server/core/refs.h"
 #include "server/core/tree_editor.h"
 #include "server/core/tree_walker.h"
@@ -317,6 +318,14 @@ absl::StatusOr<MergeResult> MergeService::Merge(const Caller& caller, const Merg
       if (branch->head != plan.target) {
         moved = true;
         return absl::OkStatus();
+      }
+      // The target's policy (policy.h) decides whether the source may reach it.
+      ASSIGN_OR_RETURN(std::vector<std::string> unmet,
+                       UnmetPolicyRules(txn, plan.repo.id, request.target_branch, plan.source));
+      if (!unmet.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "@", plan.source, " does not meet the policy of branch '", request.target_branch,
+            "': ", absl::StrJoin(unmet, "; ")));
       }
       for (const Decision& d : decisions) {
         if (d.file.line_merged) {

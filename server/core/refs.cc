@@ -53,18 +53,21 @@ absl::StatusOr<ResolvedRef> ResolveRefIn(store::MetadataTxn& txn,
   }
   if (!ref.empty() && ref[0] == '@') {
     // "@v1.0" names a label (as in "checkout SERVER/REPO@v1.0"), never a branch.
+    // "@prod" names an environment: the release live there now (release_service.h).
     const std::string label = ref.substr(1);
+    // (An environment named like a branch with '/' is reached by its plain name.)
     if (!common::ValidateLabelName(label).ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "'", absl::CHexEscape(ref), "' is neither a changeset number nor a label"));
     }
     absl::StatusOr<store::LabelRecord> l = txn.GetLabel(repo.id, label);
-    if (absl::IsNotFound(l.status())) {
-      return absl::NotFoundError(
-          absl::StrCat("unknown label '", label, "' in repository '", repo.name, "'"));
-    }
-    RETURN_IF_ERROR(l.status());
-    return ResolvedRef{l->number, "", label};
+    if (l.ok()) return ResolvedRef{l->number, "", label};
+    if (!absl::IsNotFound(l.status())) return l.status();
+    ASSIGN_OR_RETURN(std::optional<store::DeploymentRecord> live,
+                     txn.GetLiveDeployment(repo.id, label));
+    if (live.has_value()) return ResolvedRef{live->number, "", live->version};
+    return absl::NotFoundError(
+        absl::StrCat("unknown label '", label, "' in repository '", repo.name, "'"));
   }
   const std::string branch = ref.empty() ? "main" : ref;
   absl::StatusOr<store::BranchRecord> b = txn.GetBranch(repo.id, branch, /*for_update=*/false);
@@ -74,6 +77,10 @@ absl::StatusOr<ResolvedRef> ResolveRefIn(store::MetadataTxn& txn,
   absl::StatusOr<store::LabelRecord> l = txn.GetLabel(repo.id, branch);
   if (l.ok()) return ResolvedRef{l->number, "", branch};
   if (!absl::IsNotFound(l.status())) return l.status();
+  // Then an environment (names are shared, so at most one of the three exists).
+  ASSIGN_OR_RETURN(std::optional<store::DeploymentRecord> live,
+                   txn.GetLiveDeployment(repo.id, branch));
+  if (live.has_value()) return ResolvedRef{live->number, "", live->version};
   return absl::NotFoundError(absl::StrCat("unknown branch or label '", absl::CHexEscape(branch),
                                           "' in repository '", repo.name, "'"));
 }

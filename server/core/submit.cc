@@ -14,6 +14,7 @@
 #include "server/core/access.h"
 #include "server/core/history_service.h"
 #include "server/core/lock_service.h"
+#include "server/core/policy.h"
 #include "server/core/refs.h"
 #include "server/core/submit_merge.h"
 #include "server/core/tree_editor.h"
@@ -110,6 +111,12 @@ bool SameFile(const TreeNodeEntry& head, const Change& c) {
 
 absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
                                                     const SubmitRequest& request) {
+  return Submit(caller, request, SubmitHook());
+}
+
+absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
+                                                    const SubmitRequest& request,
+                                                    const SubmitHook& hook) {
   ASSIGN_OR_RETURN(std::vector<Change> changes, ValidateRequest(request));
 
   SubmitResult result;
@@ -136,6 +143,9 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
       result.replayed = true;
       return absl::OkStatus();
     }
+
+    // A branch with a policy takes changes only by merge (policy.h).
+    RETURN_IF_ERROR(RefuseDirectSubmit(txn, repo.id, request.branch));
 
     const int64_t head = branch->head;
     ASSIGN_OR_RETURN(store::ChangesetRecord head_cs, FindChangeset(txn, repo, head));
@@ -256,6 +266,7 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
 
     ASSIGN_OR_RETURN(result.changeset.changeset, txn.GetChangeset(repo.id, number));
     result.changeset.changed_paths = std::move(changed);
+    if (hook) RETURN_IF_ERROR(hook(txn, repo, result.changeset));
     return absl::OkStatus();
   });
   RETURN_IF_ERROR(txn_status);

@@ -7,7 +7,9 @@
 #include "server/rpc/history_service_impl.h"
 #include "server/rpc/lock_service_impl.h"
 #include "server/rpc/parse_error_interceptor.h"
+#include "server/rpc/record_service_impl.h"
 #include "server/rpc/repository_service_impl.h"
+#include "server/rpc/release_service_impl.h"
 
 namespace mlvc::server::rpc {
 
@@ -21,7 +23,12 @@ MlvcServer::MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs)
       history_impl_(std::make_unique<HistoryServiceImpl>(auth_, history_)),
       content_impl_(std::make_unique<ContentServiceImpl>(auth_, content_)),
       locks_(metadata),
-      lock_impl_(std::make_unique<LockServiceImpl>(auth_, locks_)) {
+      lock_impl_(std::make_unique<LockServiceImpl>(auth_, locks_)),
+      record_(metadata, blobs, history_),
+      record_impl_(std::make_unique<RecordServiceImpl>(auth_, record_)),
+      releases_(metadata),
+      events_(metadata),
+      release_impl_(std::make_unique<ReleaseServiceImpl>(auth_, releases_, events_)) {
   history_.SetBlobStore(&blobs);  // Diff with_text reads contents; Submit merges texts
   history_impl_->SetMergeService(&merge_);
 }
@@ -44,6 +51,8 @@ absl::StatusOr<std::unique_ptr<MlvcServer>> MlvcServer::Start(const std::string&
   builder.RegisterService(server->history_impl_.get());
   builder.RegisterService(server->content_impl_.get());
   builder.RegisterService(server->lock_impl_.get());
+  builder.RegisterService(server->record_impl_.get());
+  builder.RegisterService(server->release_impl_.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<ParseErrorInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(creators));
@@ -56,6 +65,9 @@ absl::StatusOr<std::unique_ptr<MlvcServer>> MlvcServer::Start(const std::string&
 }
 
 void MlvcServer::Shutdown() {
+  // Watch streams never end on their own: end them first, so gRPC's shutdown below does not
+  // wait out its deadline for them.
+  events_.Shutdown();
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
   }

@@ -14,7 +14,10 @@
 #include "server/core/history_service.h"
 #include "server/core/merge_service.h"
 #include "server/core/lock_service.h"
+#include "server/core/record_service.h"
 #include "server/core/repository_service.h"
+#include "server/core/events.h"
+#include "server/core/release_service.h"
 #include "server/store/blob_store.h"
 #include "server/store/metadata_store.h"
 
@@ -26,6 +29,8 @@ class RepositoryServiceImpl;
 class HistoryServiceImpl;
 class ContentServiceImpl;
 class LockServiceImpl;
+class RecordServiceImpl;
+class ReleaseServiceImpl;
 
 // A running server. Thread-safe. Destroying it shuts it down.
 class MlvcServer {
@@ -46,6 +51,9 @@ class MlvcServer {
   // Blocks until Shutdown() has completed.
   void Wait();
 
+  // The event hub behind Watch (for tests: active_watchers()).
+  core::EventHub& events() { return events_; }
+
  private:
   MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs);
 
@@ -59,6 +67,11 @@ class MlvcServer {
   std::unique_ptr<ContentServiceImpl> content_impl_;
   core::LockService locks_;
   std::unique_ptr<LockServiceImpl> lock_impl_;
+  core::RecordService record_;  // the ML record (record_service_impl.h)
+  std::unique_ptr<RecordServiceImpl> record_impl_;
+  core::ReleaseService releases_;
+  core::EventHub events_;
+  std::unique_ptr<ReleaseServiceImpl> release_impl_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -439,6 +440,92 @@ class MetadataTxn {
   // --- audit ---
   virtual absl::Status AppendAudit(const AuditRecord& record) = 0;
 
+  // --- runs, reviews and policies (migration 0006; store/postgres/run_sql.cc, policy_sql.cc) ---
+  // Inserts `run` (its repo_id, number, ... and every child list, a few statements in all)
+  // and returns its id. ALREADY_EXISTS when its record_id is taken; NOT_FOUND for an unknown
+  // changeset, user or environment content.
+  virtual absl::StatusOr<int64_t> InsertRun(const RunRecord& run) = 0;
+  // The run recorded with this record id, if any.
+  virtual absl::StatusOr<std::optional<int64_t>> FindRunByRecordId(
+      int64_t repo_id, const std::string& record_id) = 0;
+  // Runs of `repo_id` by id, complete, in the order of `ids`; unknown ids are left out.
+  virtual absl::StatusOr<std::vector<RunRecord>> GetRuns(int64_t repo_id,
+                                                         const std::vector<int64_t>& ids) = 0;
+  // Ids of the runs `filter` selects, newest (highest id) first.
+  virtual absl::StatusOr<std::vector<int64_t>> ListRunIds(int64_t repo_id,
+                                                          const RunFilter& filter) = 0;
+  // The first-parent history of changeset `number` as segments, newest first. NOT_FOUND for
+  // an unknown changeset.
+  virtual absl::StatusOr<std::vector<FirstParentSegment>> FirstParentSegments(
+      int64_t repo_id, int64_t number) = 0;
+  // The newest run (highest number, then id) of `kind` in `segment`, if any.
+  virtual absl::StatusOr<std::optional<int64_t>> NewestRunInSegment(
+      int64_t repo_id, const FirstParentSegment& segment, int kind) = 0;
+  // Training runs of `repo_id` whose outputs hold `content_id`, newest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<int64_t>> TrainingRunsWithOutput(
+      int64_t repo_id, const std::string& content_id, int limit) = 0;
+  // Runs of `repo_id` of one of `kinds` that read `content_id` as an input, newest first.
+  virtual absl::StatusOr<std::vector<int64_t>> RunsWithInput(int64_t repo_id,
+                                                             const std::string& content_id,
+                                                             const std::vector<int>& kinds,
+                                                             int limit) = 0;
+  // Points of `metric` in `segment` with numbers above `after_number`, oldest first, at most
+  // `limit`: one per changeset (the newest run's).
+  virtual absl::StatusOr<std::vector<MetricPointRecord>> MetricPoints(
+      int64_t repo_id, const MetricSelector& metric, const FirstParentSegment& segment,
+      int64_t after_number, int limit) = 0;
+  // The newest point of `metric` in `segment` at or below `at_most`, if any.
+  virtual absl::StatusOr<std::optional<MetricPointRecord>> LastMetricPoint(
+      int64_t repo_id, const MetricSelector& metric, const FirstParentSegment& segment,
+      int64_t at_most) = 0;
+  // The best value (max when `higher_is_better`, else min) among points of `metric` in
+  // `segment` at or below `at_most`, if any.
+  virtual absl::StatusOr<std::optional<double>> BestMetricValue(
+      int64_t repo_id, const MetricSelector& metric, const FirstParentSegment& segment,
+      int64_t at_most, bool higher_is_better) = 0;
+  // Points of `metric` in `segment`, oldest first, that are worse than the point before them
+  // per `rule`, plus the segment's first point (prev_number -1); at most `limit`.
+  virtual absl::StatusOr<std::vector<MetricStepRecord>> FindMetricRegressions(
+      int64_t repo_id, const MetricSelector& metric, const FirstParentSegment& segment,
+      const RegressionRule& rule, int limit) = 0;
+  // The value of `metric` at changeset `number` (the newest run's), if any.
+  virtual absl::StatusOr<std::optional<double>> MetricValueAt(int64_t repo_id,
+                                                              const MetricSelector& metric,
+                                                              int64_t number) = 0;
+  // The kinds of SUCCEEDED runs at changeset `number`, ascending, distinct.
+  virtual absl::StatusOr<std::vector<int>> SucceededRunKindsAt(int64_t repo_id,
+                                                               int64_t number) = 0;
+  // Changesets of `segment` with numbers above `after_number`, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<ChangesetRecord>> SegmentChangesets(
+      int64_t repo_id, const FirstParentSegment& segment, int64_t after_number, int limit) = 0;
+  // The changed paths of each of `numbers`, in one query: (number, paths sorted by path).
+  virtual absl::StatusOr<std::vector<std::pair<int64_t, std::vector<ChangedPathRecord>>>>
+  GetChangedPathsOf(int64_t repo_id, const std::vector<int64_t>& numbers) = 0;
+  // For each range (after, upto] of `ranges`, the changesets of the history `segments` in it,
+  // oldest first, at most `per_range` each; one query for every range.
+  virtual absl::StatusOr<std::vector<std::vector<ChangesetRecord>>> SegmentChangesetsInRanges(
+      int64_t repo_id, const std::vector<FirstParentSegment>& segments,
+      const std::vector<std::pair<int64_t, int64_t>>& ranges, int per_range) = 0;
+  // The changesets `numbers` that exist, in one query, ascending by number.
+  virtual absl::StatusOr<std::vector<ChangesetRecord>> GetChangesets(
+      int64_t repo_id, const std::vector<int64_t>& numbers) = 0;
+  // Records `user_id`'s approval of changeset `number` (kept as it is when present).
+  // NOT_FOUND for an unknown changeset.
+  virtual absl::Status AddApproval(int64_t repo_id, int64_t number, int64_t user_id,
+                                   const std::string& note) = 0;
+  // Approvers of changeset `number`, sorted by name.
+  virtual absl::StatusOr<std::vector<ApproverRecord>> ListApprovers(int64_t repo_id,
+                                                                    int64_t number) = 0;
+  // Replaces `branch`'s policy. NOT_FOUND for an unknown branch.
+  virtual absl::Status SetBranchPolicy(int64_t repo_id, const std::string& branch,
+                                       const PolicyRecord& policy, int64_t set_by) = 0;
+  // Removes `branch`'s policy (none: no-op).
+  virtual absl::Status DeleteBranchPolicy(int64_t repo_id, const std::string& branch) = 0;
+  // `branch`'s policy, if it has one.
+  virtual absl::StatusOr<std::optional<PolicyRecord>> GetBranchPolicy(
+      int64_t repo_id, const std::string& branch) = 0;
+  // --- end of runs, reviews and policies ---
+
   // --- roles (migration 0002; store/postgres/lock_sql.cc) ---
   // The repository's name and the user's role on it. NOT_FOUND for an unknown repository id.
   virtual absl::StatusOr<RoleLookup> GetRole(int64_t repo_id, int64_t user_id) = 0;
@@ -590,6 +677,12 @@ class MetadataStore {
   // a few times, before ABORTED is returned; the body must therefore have no effects outside
   // the transaction that a re-run would repeat wrongly.
   virtual absl::Status RunInTransaction(const TxnBody& body) = 0;
+
+  // A new listener for committed events (releases section above). UNIMPLEMENTED for a
+  // store without one; UNAVAILABLE when it cannot connect.
+  virtual absl::StatusOr<std::unique_ptr<EventListener>> ListenForEvents() {
+    return absl::UnimplementedError("this metadata store has no event listener");
+  }
 };
 
 }  // namespace mlvc::server::store

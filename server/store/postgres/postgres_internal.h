@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -56,12 +57,26 @@ void PrepareTreeAndContentStatements(pqxx::connection& conn);
 void PrepareAuditStatements(pqxx::connection& conn);
 void PrepareLabelStatements(pqxx::connection& conn);
 void PrepareLockStatements(pqxx::connection& conn);
+void PrepareRunStatements(pqxx::connection& conn);     // run_sql.cc
+void PreparePolicyStatements(pqxx::connection& conn);  // policy_sql.cc
+void PrepareReleaseStatements(pqxx::connection& conn);  // release_sql.cc
+void PrepareEventStatements(pqxx::connection& conn);    // event_sql.cc
+
+// A listener on its own connection to `uri` (event_sql.cc). UNAVAILABLE when it cannot
+// connect.
+absl::StatusOr<std::unique_ptr<EventListener>> OpenEventListener(const std::string& uri);
 
 // The SQL of the first page of ListLocks (for its EXPLAIN test).
 extern const char* const kListLocksSql;
 
 // The SQL of the path-filtered history query (used by ListHistory and its EXPLAIN hook).
 extern const char* const kHistoryByPathSql;
+
+// The SQL of the metric-history and regression queries (run_sql.cc; for their EXPLAIN test):
+// $1 repo, $2 key, $3 line, $4 numbers above, $5 numbers up to, $6 kind (0: any), then
+// $7 limit (points), or $7 higher_is_better, $8 drop, $9 below, $10 limit (regressions).
+extern const std::string kMetricPointsSql;
+extern const std::string kMetricRegressionsSql;
 
 // The MetadataTxn of one pqxx::work. Its methods are defined in the aggregate files.
 class PgTxn final : public MetadataTxn {
@@ -108,6 +123,66 @@ class PgTxn final : public MetadataTxn {
   absl::StatusOr<std::optional<uint64_t>> GetContentSize(const std::string& content_id) override;
 
   absl::Status AppendAudit(const AuditRecord& record) override;
+
+  // Runs: run_sql.cc; reviews and policies: policy_sql.cc.
+  absl::StatusOr<int64_t> InsertRun(const RunRecord& run) override;
+  absl::StatusOr<std::optional<int64_t>> FindRunByRecordId(int64_t repo_id,
+                                                           const std::string& record_id) override;
+  absl::StatusOr<std::vector<RunRecord>> GetRuns(int64_t repo_id,
+                                                 const std::vector<int64_t>& ids) override;
+  absl::StatusOr<std::vector<int64_t>> ListRunIds(int64_t repo_id,
+                                                  const RunFilter& filter) override;
+  absl::StatusOr<std::vector<FirstParentSegment>> FirstParentSegments(int64_t repo_id,
+                                                                      int64_t number) override;
+  absl::StatusOr<std::optional<int64_t>> NewestRunInSegment(int64_t repo_id,
+                                                            const FirstParentSegment& segment,
+                                                            int kind) override;
+  absl::StatusOr<std::vector<int64_t>> TrainingRunsWithOutput(int64_t repo_id,
+                                                              const std::string& content_id,
+                                                              int limit) override;
+  absl::StatusOr<std::vector<int64_t>> RunsWithInput(int64_t repo_id,
+                                                     const std::string& content_id,
+                                                     const std::vector<int>& kinds,
+                                                     int limit) override;
+  absl::StatusOr<std::vector<MetricPointRecord>> MetricPoints(int64_t repo_id,
+                                                              const MetricSelector& metric,
+                                                              const FirstParentSegment& segment,
+                                                              int64_t after_number,
+                                                              int limit) override;
+  absl::StatusOr<std::optional<MetricPointRecord>> LastMetricPoint(
+      int64_t repo_id, const MetricSelector& metric, const FirstParentSegment& segment,
+      int64_t at_most) override;
+  absl::StatusOr<std::optional<double>> BestMetricValue(int64_t repo_id,
+                                                        const MetricSelector& metric,
+                                                        const FirstParentSegment& segment,
+                                                        int64_t at_most,
+                                                        bool higher_is_better) override;
+  absl::StatusOr<std::vector<MetricStepRecord>> FindMetricRegressions(
+      int64_t repo_id, const MetricSelector& metric, const FirstParentSegment& segment,
+      const RegressionRule& rule, int limit) override;
+  absl::StatusOr<std::optional<double>> MetricValueAt(int64_t repo_id,
+                                                      const MetricSelector& metric,
+                                                      int64_t number) override;
+  absl::StatusOr<std::vector<int>> SucceededRunKindsAt(int64_t repo_id, int64_t number) override;
+  absl::StatusOr<std::vector<ChangesetRecord>> SegmentChangesets(
+      int64_t repo_id, const FirstParentSegment& segment, int64_t after_number,
+      int limit) override;
+  absl::StatusOr<std::vector<std::pair<int64_t, std::vector<ChangedPathRecord>>>>
+  GetChangedPathsOf(int64_t repo_id, const std::vector<int64_t>& numbers) override;
+  absl::StatusOr<std::vector<ChangesetRecord>> GetChangesets(
+      int64_t repo_id, const std::vector<int64_t>& numbers) override;
+  absl::StatusOr<std::vector<std::vector<ChangesetRecord>>> SegmentChangesetsInRanges(
+      int64_t repo_id, const std::vector<FirstParentSegment>& segments,
+      const std::vector<std::pair<int64_t, int64_t>>& ranges, int per_range) override;
+  absl::Status AddApproval(int64_t repo_id, int64_t number, int64_t user_id,
+                           const std::string& note) override;
+  absl::StatusOr<std::vector<ApproverRecord>> ListApprovers(int64_t repo_id,
+                                                            int64_t number) override;
+  absl::Status SetBranchPolicy(int64_t repo_id, const std::string& branch,
+                               const PolicyRecord& policy, int64_t set_by) override;
+  absl::Status DeleteBranchPolicy(int64_t repo_id, const std::string& branch) override;
+  absl::StatusOr<std::optional<PolicyRecord>> GetBranchPolicy(int64_t repo_id,
+                                                              const std::string& branch) override;
 
   // label_sql.cc (and DeleteBranch in repository_sql.cc).
   absl::Status LockRefNames(int64_t repo_id) override;

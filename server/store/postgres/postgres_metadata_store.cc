@@ -133,6 +133,10 @@ struct PostgresMetadataStore::Impl {
             internal::PrepareAuditStatements(*conn);
             internal::PrepareLabelStatements(*conn);
             internal::PrepareLockStatements(*conn);
+            internal::PrepareRunStatements(*conn);
+            internal::PreparePolicyStatements(*conn);
+            internal::PrepareReleaseStatements(*conn);
+            internal::PrepareEventStatements(*conn);
             return conn;
           } catch (const pqxx::broken_connection& e) {
             // Connection errors carry libpq's message, which says why (host, auth, ...).
@@ -248,6 +252,10 @@ absl::Status PostgresMetadataStore::RunInTransaction(const TxnBody& body) {
     if (status.ok() || !flags.retryable) return status;
   }
   return status;
+}
+
+absl::StatusOr<std::unique_ptr<EventListener>> PostgresMetadataStore::ListenForEvents() {
+  return internal::OpenEventListener(impl_->uri);
 }
 
 absl::StatusOr<std::string> PostgresMetadataStore::ExplainHistoryForTest(

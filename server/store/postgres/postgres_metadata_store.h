@@ -34,6 +34,9 @@ class PostgresMetadataStore : public MetadataStore {
   // small jittered backoff. Returns UNAVAILABLE when no connection can be (re)established.
   absl::Status RunInTransaction(const TxnBody& body) override;
 
+  // See MetadataStore: a new connection of its own that LISTENs on 'mlvc_events'.
+  absl::StatusOr<std::unique_ptr<EventListener>> ListenForEvents() override;
+
   // Test-only: the EXPLAIN output (one line per plan row) of the path-filtered history
   // query ListHistory runs, for those arguments. Lets tests check that it uses an index.
   absl::StatusOr<std::string> ExplainHistoryForTest(int64_t repo_id, int64_t head,

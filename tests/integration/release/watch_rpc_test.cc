@@ -1,0 +1,156 @@
+// ReleaseService.Watch through gRPC against an in-process MlvcServer: the handler ends when
+// the client cancels and when the server shuts down, promptly in both cases.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "grpcpp/grpcpp.h"
+#include "mlvc/v1/release.grpc.pb.h"
+#include "mlvc/v1/repository.grpc.pb.h"
+#include "server/core/authenticator.h"
+#include "server/rpc/server.h"
+#include "server/store/blob/fs_blob_store.h"
+#include "server/store/postgres/migrator.h"
+#include "server/store/postgres/postgres_metadata_store.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_db.h"
+
+namespace mlvc::server::rpc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Env {
+  testing::TempDir dir;
+  std::unique_ptr<store::PostgresMetadataStore> store;
+  std::unique_ptr<store::FsBlobStore> blobs;
+  std::unique_ptr<MlvcServer> server;
+  std::unique_ptr<v1::ReleaseService::Stub> releases;
+  std::unique_ptr<v1::RepositoryService::Stub> repos;
+  std::string token;
+
+  Env() {
+    const std::string uri = testing::FreshDatabaseUri();
+    REQUIRE(store::Migrate(uri).ok());
+    auto s = store::PostgresMetadataStore::Open(uri, 4);
+    REQUIRE(s.ok());
+    store = *std::move(s);
+    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
+    REQUIRE(b.ok());
+    blobs = *std::move(b);
+    core::Authenticator auth(*store);
+    auto t = auth.CreateUser("alice", true);
+    REQUIRE(t.ok());
+    token = *t;
+    auto srv = MlvcServer::Start("127.0.0.1:0", *store, *blobs);
+    REQUIRE(srv.ok());
+    server = *std::move(srv);
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
+                                       grpc::InsecureChannelCredentials());
+    releases = v1::ReleaseService::NewStub(channel);
+    repos = v1::RepositoryService::NewStub(channel);
+    grpc::ClientContext ctx;
+    Auth(ctx);
+    v1::CreateRepositoryRequest req;
+    req.set_name("repo");
+    v1::CreateRepositoryResponse resp;
+    REQUIRE(repos->CreateRepository(&ctx, req, &resp).ok());
+  }
+
+  void Auth(grpc::ClientContext& ctx) { ctx.AddMetadata("authorization", "Bearer " + token); }
+
+  void Release(const std::string& version) {
+    grpc::ClientContext ctx;
+    Auth(ctx);
+    v1::CreateReleaseRequest req;
+    req.set_repository("repo");
+    req.set_version(version);
+    req.set_ref("@0");
+    req.set_branch("main");
+    v1::CreateReleaseResponse resp;
+    grpc::Status s = releases->CreateRelease(&ctx, req, &resp);
+    INFO(s.error_message());
+    REQUIRE(s.ok());
+  }
+
+  // Waits (bounded) until the server counts `n` running Watch handlers.
+  void AwaitWatchers(int n) {
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (server->events().active_watchers() != n && Clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    REQUIRE(server->events().active_watchers() == n);
+  }
+};
+
+TEST_CASE("a cancelled Watch ends its handler promptly", "[postgres][rpc][watch]") {
+  Env env;
+  env.Release("v1");
+  grpc::ClientContext ctx;
+  env.Auth(ctx);
+  v1::WatchRequest req;
+  req.set_repository("repo");
+  req.set_from_start(true);
+  auto reader = env.releases->Watch(&ctx, req);
+  v1::Event event;
+  REQUIRE(reader->Read(&event));
+  CHECK(event.kind() == "release.created");
+  CHECK(event.repository() == "repo");
+  CHECK(event.user() == "alice");
+  env.AwaitWatchers(1);
+  env.Release("v2");
+  REQUIRE(reader->Read(&event));
+  CHECK(event.payload_json().find("v2") != std::string::npos);
+
+  const auto start = Clock::now();
+  ctx.TryCancel();
+  while (reader->Read(&event)) {
+  }
+  CHECK(reader->Finish().error_code() == grpc::StatusCode::CANCELLED);
+  env.AwaitWatchers(0);
+  CHECK(Clock::now() - start < std::chrono::seconds(2));
+}
+
+TEST_CASE("Watch needs a token and a known repository", "[postgres][rpc][watch]") {
+  Env env;
+  {
+    grpc::ClientContext ctx;
+    v1::WatchRequest req;
+    req.set_repository("repo");
+    auto reader = env.releases->Watch(&ctx, req);
+    v1::Event event;
+    CHECK_FALSE(reader->Read(&event));
+    CHECK(reader->Finish().error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext ctx;
+    env.Auth(ctx);
+    v1::WatchRequest req;
+    req.set_repository("nope");
+    auto reader = env.releases->Watch(&ctx, req);
+    v1::Event event;
+    CHECK_FALSE(reader->Read(&event));
+    CHECK(reader->Finish().error_code() == grpc::StatusCode::NOT_FOUND);
+  }
+}
+
+TEST_CASE("server shutdown ends running Watch streams at once", "[postgres][rpc][watch]") {
+  Env env;
+  grpc::ClientContext ctx;
+  env.Auth(ctx);
+  v1::WatchRequest req;
+  req.set_repository("repo");
+  auto reader = env.releases->Watch(&ctx, req);
+  env.AwaitWatchers(1);
+  const auto start = Clock::now();
+  env.server->Shutdown();
+  env.server->Wait();
+  // gRPC's own shutdown would wait 5 s for a handler that never returns.
+  CHECK(Clock::now() - start < std::chrono::seconds(2));
+  v1::Event event;
+  CHECK_FALSE(reader->Read(&event));
+  CHECK(reader->Finish().error_code() == grpc::StatusCode::UNAVAILABLE);
+}
+
+}  // namespace
+}  // namespace mlvc::server::rpc
