@@ -24,6 +24,11 @@ constexpr char kOverview[] =
     "  mlvc checkout 127.0.0.1:7070/demo\n"
     "  cd demo && echo hello > a.txt && mlvc add a.txt && mlvc commit -m 'First file'\n"
     "  mlvc log\n"
+    "ML record (runs, questions, policies):\n"
+    "  mlvc push-model models/m.pt -m 'lr 0.1' --params params.yaml --metrics m.json\n"
+    "  mlvc run record --kind eval --metric accuracy=0.93\n"
+    "  mlvc explain models/m.pt    (also params, metrics, lineage, since-training, env diff,\n"
+    "                               metrics history, regressions, runs, review, policy)\n"
     "\n"
     "Run 'mlvc help COMMAND' (or 'mlvc COMMAND --help') for one command.\n"
     "Environment: MLVC_TOKEN (token, overrides the stored one), MLVC_SERVER (server for\n"
@@ -60,6 +65,12 @@ int Run(int argc, char** argv) {
   RegisterLockCommands(app, invocation);
   RegisterMergeCommand(app, invocation);
   RegisterResolveCommand(app, invocation);
+  RegisterReleaseCommands(app, invocation);
+  RegisterRunCommands(app, invocation);
+  RegisterPushModelCommand(app, invocation);
+  RegisterQuestionCommands(app, invocation);
+  RegisterReviewCommands(app, invocation);
+  RegisterPolicyCommands(app, invocation);
   app.footer(std::string(kOverview) + "\nExit codes:\n" + ExitCodeTable());
 
   if (argc <= 1) {

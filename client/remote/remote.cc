@@ -117,6 +117,8 @@ absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(const std::string& serve
   impl->content = pb::ContentService::NewStub(impl->channel);
   impl->history = pb::HistoryService::NewStub(impl->channel);
   impl->locks = pb::LockService::NewStub(impl->channel);
+  impl->record = pb::RecordService::NewStub(impl->channel);
+  impl->releases = pb::ReleaseService::NewStub(impl->channel);
   return std::unique_ptr<Remote>(new Remote(std::move(impl)));
 }
 
@@ -282,16 +284,18 @@ absl::StatusOr<std::string> Remote::DownloadToMemory(const std::string& content_
   return out;
 }
 
-absl::StatusOr<SubmitResult> Remote::Submit(const SubmitRequest& request) {
-  pb::SubmitRequest pb_request;
-  pb_request.set_repository(request.repository);
-  pb_request.set_branch(request.branch);
-  pb_request.set_base_number(request.base_number);
-  pb_request.set_submit_id(request.submit_id);
-  pb_request.set_message(request.message);
-  pb_request.set_keep_locks(request.keep_locks);
+ChangesetInfo ChangesetFromPb(const pb::Changeset& changeset) { return FromPb(changeset); }
+ChangeAction ChangeActionFromPb(pb::ChangeAction action) { return FromPb(action); }
+
+void SubmitRequestToPb(const SubmitRequest& request, pb::SubmitRequest* out) {
+  out->set_repository(request.repository);
+  out->set_branch(request.branch);
+  out->set_base_number(request.base_number);
+  out->set_submit_id(request.submit_id);
+  out->set_message(request.message);
+  out->set_keep_locks(request.keep_locks);
   for (const auto& c : request.changes) {
-    pb::Change* change = pb_request.add_changes();
+    pb::Change* change = out->add_changes();
     change->set_path(c.path);
     change->set_action(ToPb(c.action));
     if (c.action != ChangeAction::kDelete) {
@@ -301,7 +305,12 @@ absl::StatusOr<SubmitResult> Remote::Submit(const SubmitRequest& request) {
     }
     change->set_base_content_id(c.base_content_id);
   }
-  if (request.merge_parent.has_value()) pb_request.set_merge_parent(*request.merge_parent);
+  if (request.merge_parent.has_value()) out->set_merge_parent(*request.merge_parent);
+}
+
+absl::StatusOr<SubmitResult> Remote::Submit(const SubmitRequest& request) {
+  pb::SubmitRequest pb_request;
+  SubmitRequestToPb(request, &pb_request);
   absl::Status status;
   for (int attempt = 0; attempt <= impl_->options.submit_retries; ++attempt) {
     pb::SubmitResponse response;

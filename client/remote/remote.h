@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "client/remote/remote_types.h"
+#include "client/remote/release_types.h"
 
 namespace mlvc::client::remote {
 

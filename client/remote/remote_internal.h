@@ -29,6 +29,11 @@ inline constexpr int kMaxMessageBytes = 16 << 20;
 // The server's status as an absl::Status; UNAVAILABLE and DEADLINE_EXCEEDED name the server.
 absl::Status FromGrpc(const grpc::Status& status, const std::string& server);
 
+// Conversions shared with the service-group files (defined in remote.cc).
+ChangesetInfo ChangesetFromPb(const pb::Changeset& changeset);
+ChangeAction ChangeActionFromPb(pb::ChangeAction action);
+void SubmitRequestToPb(const SubmitRequest& request, pb::SubmitRequest* out);
+
 struct Remote::Impl {
   std::string server;
   std::string token;
