@@ -8,36 +8,12 @@
 #include "common/path/names.h"
 #include "common/status/status_macros.h"
 #include "server/core/access.h"
+#include "server/core/audit.h"
 #include "server/core/refs.h"
 #include "server/core/repository_service.h"
 
 namespace mlvc::server::core {
 namespace {
-
-store::AuditRecord Audit(const Caller& caller, std::string action, int64_t repo_id,
-                         std::string target, std::string result = "ok") {
-  store::AuditRecord audit;
-  audit.user_id = caller.user.id;
-  audit.action = std::move(action);
-  audit.repo_id = repo_id;
-  audit.target = std::move(target);
-  audit.client_addr = caller.client_addr;
-  audit.result = std::move(result);
-  return audit;
-}
-
-// Records a refused mutation in its own transaction (the refused one rolled back). Best
-// effort: the caller reports the refusal whatever happens here.
-void AuditRefusal(store::MetadataStore& store, const Caller& caller, const std::string& action,
-                  const std::string& repository, const std::string& target,
-                  const absl::Status& refusal) {
-  (void)store.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    absl::StatusOr<store::RepositoryRecord> repo = txn.GetRepository(repository);
-    if (!repo.ok()) return absl::OkStatus();
-    return txn.AppendAudit(
-        Audit(caller, action, repo->id, target, std::string(refusal.message())));
-  });
-}
 
 // ALREADY_EXISTS when `name` is taken by a branch or a label of `repo`.
 absl::Status CheckRefNameFree(store::MetadataTxn& txn, const store::RepositoryRecord& repo,
@@ -94,7 +70,7 @@ absl::StatusOr<store::BranchRecord> RepositoryService::CreateBranch(const Caller
     RETURN_IF_ERROR(free);
     RETURN_IF_ERROR(txn.CreateBranch(repo.id, name, source.number));
     RETURN_IF_ERROR(txn.AppendAudit(
-        Audit(caller, "branch.create", repo.id, absl::StrCat(name, "@", source.number))));
+        CallerAudit(caller, "branch.create", repo.id, absl::StrCat(name, "@", source.number))));
     created = store::BranchRecord{name, source.number};
     return absl::OkStatus();
   });
@@ -122,7 +98,7 @@ absl::Status RepositoryService::DeleteBranch(const Caller& caller, const std::st
     RETURN_IF_ERROR(txn.DeleteBranch(repo.id, name));
     std::string target = absl::StrCat(name, "@", branch->head);
     if (locks > 0) absl::StrAppend(&target, " (", locks, " locks released)");
-    return txn.AppendAudit(Audit(caller, "branch.delete", repo.id, std::move(target)));
+    return txn.AppendAudit(CallerAudit(caller, "branch.delete", repo.id, std::move(target)));
   });
 }
 
@@ -146,7 +122,7 @@ absl::StatusOr<store::LabelRecord> RepositoryService::CreateLabel(const Caller& 
     RETURN_IF_ERROR(free);
     RETURN_IF_ERROR(txn.CreateLabel(repo.id, name, target.number, notes, caller.user.id));
     RETURN_IF_ERROR(txn.AppendAudit(
-        Audit(caller, "label.create", repo.id, absl::StrCat(name, "@", target.number))));
+        CallerAudit(caller, "label.create", repo.id, absl::StrCat(name, "@", target.number))));
     ASSIGN_OR_RETURN(created, txn.GetLabel(repo.id, name));
     return absl::OkStatus();
   });
@@ -187,7 +163,7 @@ absl::Status RepositoryService::DeleteLabel(const Caller& caller, const std::str
     }
     RETURN_IF_ERROR(txn.DeleteLabel(repo.id, name));
     return txn.AppendAudit(
-        Audit(caller, "label.delete", repo.id, absl::StrCat(name, "@", label->number)));
+        CallerAudit(caller, "label.delete", repo.id, absl::StrCat(name, "@", label->number)));
   });
   if (absl::IsPermissionDenied(status)) {
     AuditRefusal(store_, caller, "label.delete", repository, name, status);

@@ -12,6 +12,7 @@
 #include "common/path/repo_path.h"
 #include "common/status/status_macros.h"
 #include "server/core/access.h"
+#include "server/core/audit.h"
 #include "server/core/refs.h"
 #include "server/core/tree_editor.h"
 
@@ -74,18 +75,6 @@ absl::StatusOr<store::BranchRecord> FindBranch(store::MetadataTxn& txn,
         absl::StrCat("unknown branch '", branch, "' in repository '", repo.name, "'"));
   }
   return found;
-}
-
-store::AuditRecord Audit(const Caller& caller, int64_t repo_id, std::string action,
-                         std::string target) {
-  store::AuditRecord audit;
-  audit.user_id = caller.user.id;
-  audit.action = std::move(action);
-  audit.repo_id = repo_id;
-  audit.target = std::move(target);
-  audit.client_addr = caller.client_addr;
-  audit.result = "ok";
-  return audit;
 }
 
 // "P" for one path, "P and N more" for several.
@@ -168,7 +157,7 @@ absl::StatusOr<std::vector<store::LockRecord>> LockService::Lock(const Caller& c
       }
       held.push_back(std::move(holder));
     }
-    return txn.AppendAudit(Audit(caller, repo.id, "lock", Summary(branch_name, paths)));
+    return txn.AppendAudit(CallerAudit(caller, "lock", repo.id, Summary(branch_name, paths)));
   });
   RETURN_IF_ERROR(txn_status);
   return held;
@@ -222,11 +211,11 @@ absl::StatusOr<std::vector<store::LockRecord>> LockService::Unlock(const Caller&
     }
     for (const store::LockRecord* lock : broken) {
       RETURN_IF_ERROR(txn.AppendAudit(
-          Audit(caller, repo.id, "lock.break",
-                absl::StrCat(branch_name, ":", lock->path, " held by ", lock->user_name,
-                             " since ", FormatUtc(lock->created_at_micros)))));
+          CallerAudit(caller, "lock.break", repo.id,
+                      absl::StrCat(branch_name, ":", lock->path, " held by ", lock->user_name,
+                                   " since ", FormatUtc(lock->created_at_micros)))));
     }
-    return txn.AppendAudit(Audit(caller, repo.id, "unlock", Summary(branch_name, paths)));
+    return txn.AppendAudit(CallerAudit(caller, "unlock", repo.id, Summary(branch_name, paths)));
   });
   RETURN_IF_ERROR(txn_status);
   return released;
@@ -300,7 +289,7 @@ absl::StatusOr<std::vector<std::string>> LockService::SetLockablePatterns(
     RETURN_IF_ERROR(txn.SetLockablePatterns(repo.id, patterns));
     std::string target;
     for (const std::string& p : patterns) absl::StrAppend(&target, target.empty() ? "" : " ", p);
-    RETURN_IF_ERROR(txn.AppendAudit(Audit(caller, repo.id, "lockable.set", target)));
+    RETURN_IF_ERROR(txn.AppendAudit(CallerAudit(caller, "lockable.set", repo.id, target)));
     ASSIGN_OR_RETURN(out, txn.GetLockablePatterns(repo.id));
     return absl::OkStatus();
   });

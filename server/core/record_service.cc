@@ -15,6 +15,7 @@
 #include "common/record/environment_file.h"
 #include "common/status/status_macros.h"
 #include "server/core/access.h"
+#include "server/core/audit.h"
 #include "server/core/content_io.h"
 #include "server/core/events.h"
 #include "server/core/policy.h"
@@ -250,14 +251,9 @@ absl::StatusOr<int64_t> RecordRunInTxn(store::MetadataTxn& txn, store::BlobStore
   run.env_file_name = spec.env_file_name;
 
   ASSIGN_OR_RETURN(int64_t id, txn.InsertRun(run));
-  store::AuditRecord audit;
-  audit.user_id = caller.user.id;
-  audit.action = "run.record";
-  audit.repo_id = repo.id;
-  audit.target = absl::StrCat("run ", id, " (", RunKindName(spec.kind), ") @", number);
-  audit.client_addr = caller.client_addr;
-  audit.result = "ok";
-  RETURN_IF_ERROR(txn.AppendAudit(audit));
+  RETURN_IF_ERROR(txn.AppendAudit(CallerAudit(
+      caller, "run.record", repo.id,
+      absl::StrCat("run ", id, " (", RunKindName(spec.kind), ") @", number))));
   RETURN_IF_ERROR(AppendEvent(txn, repo.id, caller.user.id, "run.recorded",
                               EventPayload()
                                   .Add("run", id)
@@ -478,14 +474,8 @@ absl::StatusOr<std::pair<int64_t, std::vector<std::string>>> RecordService::Appr
     RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "approve changesets"));
     ASSIGN_OR_RETURN(ResolvedRef resolved, ResolveRefIn(txn, repo, ref));
     RETURN_IF_ERROR(txn.AddApproval(repo.id, resolved.number, caller.user.id, note));
-    store::AuditRecord audit;
-    audit.user_id = caller.user.id;
-    audit.action = "review.approve";
-    audit.repo_id = repo.id;
-    audit.target = absl::StrCat("@", resolved.number);
-    audit.client_addr = caller.client_addr;
-    audit.result = "ok";
-    RETURN_IF_ERROR(txn.AppendAudit(audit));
+    RETURN_IF_ERROR(txn.AppendAudit(
+        CallerAudit(caller, "review.approve", repo.id, absl::StrCat("@", resolved.number))));
     ASSIGN_OR_RETURN(std::vector<store::ApproverRecord> approvers,
                      txn.ListApprovers(repo.id, resolved.number));
     out.first = resolved.number;
@@ -528,14 +518,8 @@ absl::StatusOr<store::PolicyRecord> RecordService::SetPolicy(const Caller& calle
                        txn.GetBranchPolicy(repo.id, name));
       if (stored.has_value()) out = *stored;
     }
-    store::AuditRecord audit;
-    audit.user_id = caller.user.id;
-    audit.action = "policy.set";
-    audit.repo_id = repo.id;
-    audit.target = absl::StrCat(name, ": ", described);
-    audit.client_addr = caller.client_addr;
-    audit.result = "ok";
-    RETURN_IF_ERROR(txn.AppendAudit(audit));
+    RETURN_IF_ERROR(txn.AppendAudit(
+        CallerAudit(caller, "policy.set", repo.id, absl::StrCat(name, ": ", described))));
     return AppendEvent(txn, repo.id, caller.user.id, "policy.set",
                        EventPayload().Add("branch", name).Add("policy", described).Json());
   });

@@ -7,6 +7,7 @@
 #include "common/path/names.h"
 #include "common/status/status_macros.h"
 #include "server/core/access.h"
+#include "server/core/audit.h"
 #include "server/core/events.h"
 #include "server/core/refs.h"
 #include "server/core/policy.h"
@@ -15,30 +16,9 @@
 namespace mlvc::server::core {
 namespace {
 
-store::AuditRecord Audit(const Caller& caller, std::string action, int64_t repo_id,
-                         std::string target, std::string result = "ok") {
-  store::AuditRecord audit;
-  audit.user_id = caller.user.id;
-  audit.action = std::move(action);
-  audit.repo_id = repo_id;
-  audit.target = std::move(target);
-  audit.client_addr = caller.client_addr;
-  audit.result = std::move(result);
-  return audit;
-}
-
-// Records a refused mutation (permission, policy) in a transaction of its own: the refused
-// one rolled back. Best effort: the refusal is reported whatever happens here.
-void AuditRefusal(store::MetadataStore& store, const Caller& caller, const std::string& action,
-                  const std::string& repository, const std::string& target,
-                  const absl::Status& refusal) {
-  if (!absl::IsPermissionDenied(refusal) && !absl::IsFailedPrecondition(refusal)) return;
-  (void)store.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    absl::StatusOr<store::RepositoryRecord> repo = txn.GetRepository(repository);
-    if (!repo.ok()) return absl::OkStatus();
-    return txn.AppendAudit(
-        Audit(caller, action, repo->id, target, std::string(refusal.message())));
-  });
+// A refusal worth an audit row: permission or policy (PERMISSION_DENIED, FAILED_PRECONDITION).
+bool IsAuditedRefusal(const absl::Status& status) {
+  return absl::IsPermissionDenied(status) || absl::IsFailedPrecondition(status);
 }
 
 // ALREADY_EXISTS when `name` is a branch, label or environment of `repo`; `what` is the kind
@@ -114,7 +94,7 @@ absl::Status RecordMove(store::MetadataTxn& txn, const Caller& caller,
                         const store::RepositoryRecord& repo, const store::DeploymentRecord& d) {
   std::string target = absl::StrCat(d.environment, "=", d.version, "@", d.number);
   if (!d.previous_version.empty()) absl::StrAppend(&target, " (was ", d.previous_version, ")");
-  RETURN_IF_ERROR(txn.AppendAudit(Audit(
+  RETURN_IF_ERROR(txn.AppendAudit(CallerAudit(
       caller, d.kind == store::DeploymentKind::kRollback ? "rollback" : "deploy", repo.id,
       target)));
   EventPayload payload;
@@ -186,8 +166,8 @@ absl::StatusOr<ReleaseInfo> ReleaseService::CreateRelease(const Caller& caller,
     RETURN_IF_ERROR(
         txn.CreateLabel(repo.id, request.version, at.number, request.notes, caller.user.id));
     RETURN_IF_ERROR(txn.InsertRelease(repo.id, request.version, request.notes, caller.user.id));
-    RETURN_IF_ERROR(txn.AppendAudit(Audit(caller, "release.create", repo.id,
-                                          absl::StrCat(request.version, "@", at.number))));
+    RETURN_IF_ERROR(txn.AppendAudit(CallerAudit(caller, "release.create", repo.id,
+                                                absl::StrCat(request.version, "@", at.number))));
     EventPayload payload;
     payload.Add("version", request.version).Add("number", at.number).Add("notes", request.notes);
     RETURN_IF_ERROR(AppendEvent(txn, repo.id, caller.user.id, "release.created", payload.Json()));
@@ -196,7 +176,9 @@ absl::StatusOr<ReleaseInfo> ReleaseService::CreateRelease(const Caller& caller,
     created.release = std::move(release);
     return AddValidations(txn, repo.id, created);
   });
-  AuditRefusal(store_, caller, "release.create", request.repository, request.version, status);
+  if (IsAuditedRefusal(status)) {
+    AuditRefusal(store_, caller, "release.create", request.repository, request.version, status);
+  }
   RETURN_IF_ERROR(status);
   return created;
 }
@@ -281,8 +263,10 @@ absl::StatusOr<store::DeploymentRecord> ReleaseService::Deploy(const Caller& cal
     ASSIGN_OR_RETURN(recorded, txn.InsertDeployment(repo.id, d));
     return RecordMove(txn, caller, repo, recorded);
   });
-  AuditRefusal(store_, caller, "deploy", repository, absl::StrCat(environment, "=", version),
-               status);
+  if (IsAuditedRefusal(status)) {
+    AuditRefusal(store_, caller, "deploy", repository, absl::StrCat(environment, "=", version),
+                 status);
+  }
   RETURN_IF_ERROR(status);
   return recorded;
 }
@@ -337,7 +321,9 @@ absl::StatusOr<store::DeploymentRecord> ReleaseService::Rollback(const Caller& c
     ASSIGN_OR_RETURN(recorded, txn.InsertDeployment(repo.id, d));
     return RecordMove(txn, caller, repo, recorded);
   });
-  AuditRefusal(store_, caller, "rollback", repository, environment, status);
+  if (IsAuditedRefusal(status)) {
+    AuditRefusal(store_, caller, "rollback", repository, environment, status);
+  }
   RETURN_IF_ERROR(status);
   return recorded;
 }
