@@ -11,34 +11,19 @@
 #include "server/core/authenticator.h"
 #include "server/core/content_service.h"
 #include "server/core/repository_service.h"
-#include "server/rpc/server.h"
-#include "server/store/blob/fs_blob_store.h"
-#include "server/store/postgres/migrator.h"
-#include "server/store/postgres/postgres_metadata_store.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_db.h"
+#include "tests/support/rpc_test_server.h"
 
 namespace mlvc::server::rpc {
 namespace {
 
-struct Env {
-  testing::TempDir dir;
-  std::unique_ptr<store::PostgresMetadataStore> store;
-  std::unique_ptr<store::FsBlobStore> blobs;
-  std::unique_ptr<MlvcServer> server;
+// The server (its admin, "admin", is not used) with two users who are not admins: the roles
+// on "repo" decide what they may do.
+struct Env : testing::RpcTestServer {
   std::unique_ptr<v1::RecordService::Stub> stub;
   std::string alice, rita;  // tokens: alice maintains "repo", rita reads it
   core::Caller alice_caller;
 
-  Env() {
-    const std::string uri = testing::FreshDatabaseUri();
-    REQUIRE(store::Migrate(uri).ok());
-    auto s = store::PostgresMetadataStore::Open(uri, 4);
-    REQUIRE(s.ok());
-    store = *std::move(s);
-    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
-    REQUIRE(b.ok());
-    blobs = *std::move(b);
+  Env() : RpcTestServer("admin") {
     core::Authenticator auth(*store);
     alice = *auth.CreateUser("alice", false);
     rita = *auth.CreateUser("rita", false);
@@ -46,11 +31,7 @@ struct Env {
     core::RepositoryService repos(*store);
     REQUIRE(repos.CreateRepository(alice_caller, "repo").ok());
     REQUIRE(core::GrantRole(*store, std::nullopt, "rita", "repo", store::Role::kReader).ok());
-    auto srv = MlvcServer::Start("127.0.0.1:0", *store, *blobs);
-    REQUIRE(srv.ok());
-    server = *std::move(srv);
-    stub = v1::RecordService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server->port()), grpc::InsecureChannelCredentials()));
+    stub = v1::RecordService::NewStub(channel);
   }
 
   std::unique_ptr<grpc::ClientContext> As(const std::string& token) {

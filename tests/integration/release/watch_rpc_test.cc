@@ -7,46 +7,20 @@
 #include "grpcpp/grpcpp.h"
 #include "mlvc/v1/release.grpc.pb.h"
 #include "mlvc/v1/repository.grpc.pb.h"
-#include "server/core/authenticator.h"
 #include "server/rpc/server.h"
-#include "server/store/blob/fs_blob_store.h"
-#include "server/store/postgres/migrator.h"
-#include "server/store/postgres/postgres_metadata_store.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_db.h"
+#include "tests/support/rpc_test_server.h"
 
 namespace mlvc::server::rpc {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct Env {
-  testing::TempDir dir;
-  std::unique_ptr<store::PostgresMetadataStore> store;
-  std::unique_ptr<store::FsBlobStore> blobs;
-  std::unique_ptr<MlvcServer> server;
+// The server, with admin "alice" (admin_token), and repository "repo".
+struct Env : testing::RpcTestServer {
   std::unique_ptr<v1::ReleaseService::Stub> releases;
   std::unique_ptr<v1::RepositoryService::Stub> repos;
-  std::string token;
 
-  Env() {
-    const std::string uri = testing::FreshDatabaseUri();
-    REQUIRE(store::Migrate(uri).ok());
-    auto s = store::PostgresMetadataStore::Open(uri, 4);
-    REQUIRE(s.ok());
-    store = *std::move(s);
-    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
-    REQUIRE(b.ok());
-    blobs = *std::move(b);
-    core::Authenticator auth(*store);
-    auto t = auth.CreateUser("alice", true);
-    REQUIRE(t.ok());
-    token = *t;
-    auto srv = MlvcServer::Start("127.0.0.1:0", *store, *blobs);
-    REQUIRE(srv.ok());
-    server = *std::move(srv);
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server->port()),
-                                       grpc::InsecureChannelCredentials());
+  Env() : RpcTestServer("alice") {
     releases = v1::ReleaseService::NewStub(channel);
     repos = v1::RepositoryService::NewStub(channel);
     grpc::ClientContext ctx;
@@ -57,7 +31,7 @@ struct Env {
     REQUIRE(repos->CreateRepository(&ctx, req, &resp).ok());
   }
 
-  void Auth(grpc::ClientContext& ctx) { ctx.AddMetadata("authorization", "Bearer " + token); }
+  void Auth(grpc::ClientContext& ctx) { ctx.AddMetadata("authorization", "Bearer " + admin_token); }
 
   void Release(const std::string& version) {
     grpc::ClientContext ctx;

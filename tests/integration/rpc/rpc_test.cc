@@ -8,47 +8,14 @@
 #include "mlvc/v1/content.grpc.pb.h"
 #include "mlvc/v1/history.grpc.pb.h"
 #include "mlvc/v1/repository.grpc.pb.h"
-#include "server/core/authenticator.h"
-#include "server/rpc/server.h"
-#include "server/store/blob/fs_blob_store.h"
-#include "server/store/postgres/migrator.h"
-#include "server/store/postgres/postgres_metadata_store.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_db.h"
+#include "tests/support/rpc_test_server.h"
 
 namespace mlvc::server::rpc {
 namespace {
 
-struct Env {
-  testing::TempDir dir;
-  std::unique_ptr<store::PostgresMetadataStore> store;
-  std::unique_ptr<store::FsBlobStore> blobs;
-  std::unique_ptr<MlvcServer> server;
-  std::shared_ptr<grpc::Channel> channel;
-  std::string token;
-
-  Env() {
-    const std::string uri = testing::FreshDatabaseUri();
-    REQUIRE(store::Migrate(uri).ok());
-    auto s = store::PostgresMetadataStore::Open(uri, 4);
-    REQUIRE(s.ok());
-    store = *std::move(s);
-    auto b = store::FsBlobStore::Open(dir.Sub("blobs"));
-    REQUIRE(b.ok());
-    blobs = *std::move(b);
-    core::Authenticator auth(*store);
-    auto t = auth.CreateUser("alice", true);
-    REQUIRE(t.ok());
-    token = *t;
-    auto srv = MlvcServer::Start("127.0.0.1:0", *store, *blobs);
-    REQUIRE(srv.ok());
-    server = *std::move(srv);
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-    args.SetMaxSendMessageSize(kMaxMessageBytes);
-    channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(server->port()),
-                                        grpc::InsecureChannelCredentials(), args);
-  }
+// The server, with admin "alice" (admin_token).
+struct Env : testing::RpcTestServer {
+  Env() : RpcTestServer("alice") {}
 
   std::unique_ptr<grpc::ClientContext> Context(const std::string& bearer) {
     auto ctx = std::make_unique<grpc::ClientContext>();
@@ -56,7 +23,7 @@ struct Env {
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     return ctx;
   }
-  std::unique_ptr<grpc::ClientContext> Authed() { return Context("Bearer " + token); }
+  std::unique_ptr<grpc::ClientContext> Authed() { return Context("Bearer " + admin_token); }
 
   // Sends raw `messages` to `method` as a stream, half-closes, drains replies, returns the
   // status.
@@ -109,7 +76,7 @@ TEST_CASE("every service needs a valid token", "[postgres][rpc]") {
   auto history = v1::HistoryService::NewStub(env.channel);
   auto content = v1::ContentService::NewStub(env.channel);
   for (const std::string& bearer : {std::string(), std::string("Bearer mlvc_nope"),
-                                    std::string("Basic abc"), "Bearer " + env.token + "x"}) {
+                                    std::string("Basic abc"), "Bearer " + env.admin_token + "x"}) {
     INFO(bearer);
     v1::ListRepositoriesResponse lr;
     CHECK(repos->ListRepositories(env.Context(bearer).get(), {}, &lr).error_code() ==
