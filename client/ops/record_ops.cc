@@ -198,7 +198,16 @@ absl::StatusOr<PreparedRun> PrepareRun(const RunOptions& options, remote::RunKin
     if (!std::isfinite(value)) {
       return absl::InvalidArgumentError("metric '" + key + "' is not a finite number");
     }
+  }
+  // Lists in a metrics file are training curves: series with a step per point.
+  ASSIGN_OR_RETURN(common::SplitMetricValues split, common::SplitMetricSeries(*numeric));
+  for (const auto& [key, value] : split.singles) {
     spec.metrics.push_back({key, value, std::nullopt});
+  }
+  for (const auto& [key, points] : split.series) {
+    for (const common::MetricSeriesPoint& p : points) {
+      spec.metrics.push_back({key, p.value, p.step});
+    }
   }
 
   for (const std::string& input : options.inputs) {

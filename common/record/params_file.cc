@@ -1,7 +1,10 @@
 #include "common/record/params_file.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -248,6 +251,120 @@ absl::StatusOr<std::map<std::string, double>> RequireNumeric(const ParamMap& val
           "metric '", key, "' is not a number: '", FormatParamValue(value), "'"));
     }
     out.emplace_hint(out.end(), key, *d);
+  }
+  return out;
+}
+
+namespace {
+
+// "12" -> 12; nullopt unless the whole text is a non-negative decimal index.
+std::optional<size_t> IndexOf(std::string_view text) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  size_t out = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    out = out * 10 + static_cast<size_t>(c - '0');
+  }
+  if (text.size() > 1 && text[0] == '0') return std::nullopt;
+  return out;
+}
+
+// The series under `prefix` ("loss") from its flattened keys (every key of `metrics` in
+// [first, last) starts with "loss."), or nullopt when they do not have a series' shape.
+absl::StatusOr<std::optional<std::vector<MetricSeriesPoint>>> SeriesUnder(
+    const std::string& prefix, std::map<std::string, double>::const_iterator first,
+    std::map<std::string, double>::const_iterator last) {
+  std::map<size_t, double> plain;
+  std::map<size_t, std::pair<std::optional<double>, std::optional<double>>> pairs;
+  for (auto it = first; it != last; ++it) {
+    std::string_view rest = std::string_view(it->first).substr(prefix.size() + 1);
+    const size_t dot = rest.find('.');
+    std::optional<size_t> index = IndexOf(rest.substr(0, dot));
+    if (!index.has_value()) return std::nullopt;
+    if (dot == std::string_view::npos) {
+      plain[*index] = it->second;
+    } else if (rest.substr(dot + 1) == "step") {
+      pairs[*index].first = it->second;
+    } else if (rest.substr(dot + 1) == "value") {
+      pairs[*index].second = it->second;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!plain.empty() && !pairs.empty()) return std::nullopt;
+  std::vector<MetricSeriesPoint> points;
+  if (!plain.empty()) {
+    if (plain.rbegin()->first != plain.size() - 1) return std::nullopt;
+    for (const auto& [index, value] : plain) {
+      points.push_back({static_cast<int64_t>(index), value});
+    }
+  } else {
+    if (pairs.rbegin()->first != pairs.size() - 1) return std::nullopt;
+    for (const auto& [index, step_value] : pairs) {
+      if (!step_value.first.has_value() || !step_value.second.has_value()) return std::nullopt;
+      const double step = *step_value.first;
+      if (!(step >= -9.2e18 && step <= 9.2e18) || step != std::floor(step)) {
+        return absl::InvalidArgumentError(absl::StrCat("metric series '", prefix,
+                                                       "': step ", step,
+                                                       " is not a whole number"));
+      }
+      points.push_back({static_cast<int64_t>(step), *step_value.second});
+    }
+  }
+  std::sort(points.begin(), points.end(),
+            [](const MetricSeriesPoint& a, const MetricSeriesPoint& b) { return a.step < b.step; });
+  for (size_t i = 1; i < points.size(); ++i) {
+    if (points[i].step == points[i - 1].step) {
+      return absl::InvalidArgumentError(absl::StrCat("metric series '", prefix, "' has step ",
+                                                     points[i].step, " twice"));
+    }
+  }
+  return points;
+}
+
+}  // namespace
+
+absl::StatusOr<SplitMetricValues> SplitMetricSeries(const std::map<std::string, double>& metrics) {
+  SplitMetricValues out;
+  // Candidate series keys: every proper dotted prefix whose next segment is an index. The
+  // longest such prefix wins ("a.loss" over "a"), so nested series stay apart.
+  std::set<std::string> candidates;
+  for (const auto& [key, value] : metrics) {
+    for (size_t dot = key.find('.'); dot != std::string::npos; dot = key.find('.', dot + 1)) {
+      const size_t next = key.find('.', dot + 1);
+      if (IndexOf(std::string_view(key).substr(dot + 1, next == std::string::npos
+                                                            ? std::string::npos
+                                                            : next - dot - 1))
+              .has_value()) {
+        candidates.insert(key.substr(0, dot));
+      }
+    }
+  }
+  std::set<std::string> taken;  // keys consumed by a series
+  for (auto c = candidates.rbegin(); c != candidates.rend(); ++c) {
+    const std::string start = *c + ".";
+    auto first = metrics.lower_bound(start);
+    auto last = first;
+    bool overlaps = false;
+    while (last != metrics.end() && last->first.compare(0, start.size(), start) == 0) {
+      overlaps = overlaps || taken.count(last->first) > 0;
+      ++last;
+    }
+    if (overlaps || first == last) continue;
+    ASSIGN_OR_RETURN(std::optional<std::vector<MetricSeriesPoint>> points,
+                     SeriesUnder(*c, first, last));
+    if (!points.has_value()) continue;
+    for (auto it = first; it != last; ++it) taken.insert(it->first);
+    out.series[*c] = *std::move(points);
+  }
+  for (const auto& [key, value] : metrics) {
+    if (taken.count(key) == 0) out.singles.emplace(key, value);
+  }
+  for (const auto& [key, points] : out.series) {
+    if (out.singles.count(key) > 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metric '", key, "' is both a single value and a series"));
+    }
   }
   return out;
 }

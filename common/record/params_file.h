@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -62,6 +64,24 @@ absl::StatusOr<std::pair<std::string, ParamValue>> ParseKeyValue(std::string_vie
 // Metrics are numbers: returns key -> value, or INVALID_ARGUMENT naming the first key whose
 // value is not a number ("metric 'acc' is not a number: 'high'"; a bool is not a number).
 absl::StatusOr<std::map<std::string, double>> RequireNumeric(const ParamMap& values);
+
+// Numeric metrics split into single values and series (training curves). A metrics file
+// writes a series as a list under its key, which flattening turned into "loss.0", "loss.1",
+// ...: either of plain numbers (step = the index) or of {step, value} mappings ("loss.0.step",
+// "loss.0.value"). A key K becomes a series when every key under "K." has one of those two
+// shapes, the indexes are 0..n-1 and each {step, value} has both; anything else stays single
+// values with their dotted keys. Series points are sorted by step; INVALID_ARGUMENT when a
+// series names a step twice or a step is not a whole number in int64 range.
+struct MetricSeriesPoint {
+  int64_t step = 0;
+  double value = 0;
+  friend bool operator==(const MetricSeriesPoint&, const MetricSeriesPoint&) = default;
+};
+struct SplitMetricValues {
+  std::map<std::string, double> singles;
+  std::map<std::string, std::vector<MetricSeriesPoint>> series;
+};
+absl::StatusOr<SplitMetricValues> SplitMetricSeries(const std::map<std::string, double>& metrics);
 
 // The value as text: numbers in their shortest round-trip form ("0.1", "32", "1e-05"),
 // bools as "true"/"false", strings as they are.

@@ -71,7 +71,8 @@ struct Team {
     MLVC_OK(ci, ci.home(), "checkout", Url("resnet50") + "@" + branch, folder, "--paths",
             "params.yaml", "requirements.txt", "train.py", "models");
     WriteFile(dir + "/models/resnet50.pt", model_bytes);
-    WriteFile(dir + "/metrics.json", R"({"accuracy": )" + accuracy + R"(, "loss": 0.4})");
+    WriteFile(dir + "/metrics.json", R"({"accuracy": )" + accuracy +
+                                         R"(, "loss": 0.4, "loss_curve": [0.9, 0.6, 0.4]})");
     return Json(MLVC_OK(ci, dir, "push-model", "models/resnet50.pt", "-m",
                         "CI: train on " + branch, "--params", "params.yaml", "--metrics",
                         "metrics.json", "--input", "imagenet-mini/train.csv@main", "--env",
@@ -126,6 +127,11 @@ TEST_CASE("the ML workflow from experiments to rollback and every question answe
   CHECK(push_slow["run"]["params"]["optimizer.lr"] == "0.01");
   REQUIRE(push_slow["run"]["inputs"].size() == 1);
   CHECK(push_slow["run"]["inputs"][0]["content_id"] == dataset_id);
+  // A list in the metrics file is a training curve: a series with a step per point.
+  REQUIRE(push_slow["run"]["series"]["loss_curve"].size() == 3);
+  CHECK(push_slow["run"]["series"]["loss_curve"][2]["step"] == 2);
+  CHECK(push_slow["run"]["series"]["loss_curve"][2]["value"] == 0.4);
+  CHECK_FALSE(push_slow["run"]["metrics"].contains("loss_curve.0"));
 
   // Compare the experiments, then merge the better one into integration.
   json params_diff =

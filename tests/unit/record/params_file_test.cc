@@ -1,6 +1,9 @@
 #include "common/record/params_file.h"
 
+#include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "catch2/catch.hpp"
 
@@ -180,6 +183,54 @@ TEST_CASE("record: FormatParamValue prints the shortest round-trip form", "[reco
   CHECK(FormatParamValue(32.0) == "32");
   CHECK(FormatParamValue(true) == "true");
   CHECK(FormatParamValue(std::string("adam")) == "adam");
+}
+
+// Numeric values of a metrics file, as the client parses it.
+std::map<std::string, double> Metrics(std::string_view name, std::string_view text) {
+  auto parsed = ParseRecordFile(name, text);
+  REQUIRE(parsed.ok());
+  auto numeric = RequireNumeric(*parsed);
+  REQUIRE(numeric.ok());
+  return *numeric;
+}
+
+TEST_CASE("record: lists in a metrics file become series with steps", "[record]") {
+  auto split = SplitMetricSeries(Metrics("m.json", R"({"accuracy": 0.93,
+      "loss": [0.9, 0.7, 0.5],
+      "val": {"loss": [{"step": 100, "value": 0.8}, {"step": 50, "value": 0.95}]}})"));
+  REQUIRE(split.ok());
+  CHECK(split->singles == std::map<std::string, double>{{"accuracy", 0.93}});
+  REQUIRE(split->series.size() == 2);
+  CHECK(split->series.at("loss") ==
+        std::vector<MetricSeriesPoint>{{0, 0.9}, {1, 0.7}, {2, 0.5}});
+  // Sorted by step, whatever the file's order.
+  CHECK(split->series.at("val.loss") == std::vector<MetricSeriesPoint>{{50, 0.95}, {100, 0.8}});
+
+  // The same from YAML.
+  auto yaml = SplitMetricSeries(Metrics("m.yaml", "loss:\n  - 0.9\n  - 0.7\n"));
+  REQUIRE(yaml.ok());
+  CHECK(yaml->series.at("loss").size() == 2);
+}
+
+TEST_CASE("record: shapes that are not series stay single values", "[record]") {
+  // Mixed list and mapping entries, a gap in the indexes, a mapping without "value": all
+  // keep their dotted keys.
+  std::map<std::string, double> in = {{"a.0", 1}, {"a.x", 2},          {"b.0", 1},
+                                      {"b.2", 3}, {"c.0.step", 1},     {"top1.5", 0.5}};
+  auto split = SplitMetricSeries(in);
+  REQUIRE(split.ok());
+  CHECK(split->series.empty());
+  CHECK(split->singles == in);
+}
+
+TEST_CASE("record: a series naming a step twice or a fractional step is refused", "[record]") {
+  auto twice = SplitMetricSeries(Metrics(
+      "m.json", R"({"loss": [{"step": 1, "value": 0.9}, {"step": 1, "value": 0.8}]})"));
+  REQUIRE(twice.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(twice.status().message() == "metric series 'loss' has step 1 twice");
+  auto fraction =
+      SplitMetricSeries(Metrics("m.json", R"({"loss": [{"step": 1.5, "value": 0.9}]})"));
+  CHECK(fraction.status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
