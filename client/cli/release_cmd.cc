@@ -32,7 +32,8 @@ struct ReleaseArgs {
   std::string environment;
   int limit = 0;
   bool live_only = false;
-  int64_t after = 0;
+  int64_t after = 0;          // watch: resume after this event; deployments: older than this id
+  std::string after_version;  // release list: older than this release
   bool from_start = false;
   bool all = false;
   bool json = false;
@@ -108,7 +109,7 @@ int RunList(const ReleaseArgs& args) {
   absl::StatusOr<RepoTarget> target = ResolveRepoTarget(args.server, args.repo);
   if (!target.ok()) return ReportError(target.status(), args.server);
   absl::StatusOr<std::vector<remote::ReleaseInfo>> releases =
-      ops::ListReleases(target->endpoint, target->repository, args.limit);
+      ops::ListReleases(target->endpoint, target->repository, args.limit, args.after_version);
   if (!releases.ok()) return ReportError(releases.status(), target->endpoint.server);
   if (args.json) {
     nlohmann::json doc = nlohmann::json::array();
@@ -172,7 +173,8 @@ int RunDeployments(const ReleaseArgs& args) {
   absl::StatusOr<RepoTarget> target = ResolveRepoTarget(args.server, args.repo);
   if (!target.ok()) return ReportError(target.status(), args.server);
   absl::StatusOr<std::vector<remote::DeploymentInfo>> list = ops::ListDeployments(
-      target->endpoint, target->repository, args.environment, args.limit, args.live_only);
+      target->endpoint, target->repository, args.environment, args.limit, args.live_only,
+      args.after);
   if (!list.ok()) return ReportError(list.status(), target->endpoint.server);
   if (args.json) {
     nlohmann::json doc = nlohmann::json::array();
@@ -331,10 +333,14 @@ void RegisterReleaseCommands(CLI::App& app, Invocation& invocation) {
     CLI::App* cmd = release->add_subcommand("list", "List releases, newest first");
     cmd->alias("ls");
     cmd->add_option("--limit,-n", args->limit, "At most this many (default: all)");
+    cmd->add_option("--after", args->after_version,
+                    "Only releases older than this one (the last of the previous page)");
     AddTargetFlags(cmd, args.get());
     cmd->add_flag("--json", args->json,
                   "Print a JSON array of releases (see release create; no validations)");
-    SetHelpFooter(cmd, "  mlvc release list\n  mlvc release list -n 1 --json --repo resnet50\n",
+    SetHelpFooter(cmd,
+                  "  mlvc release list\n  mlvc release list -n 1 --json --repo resnet50\n"
+                  "  mlvc release list -n 20 --after v1.3.0\n",
                   "Prints 'VERSION  @N  AUTHOR  TIME  live in ENV...  NOTES' (first line).\n");
     cmd->callback(
         [&invocation, args]() { invocation.run = [args]() { return RunList(*args); }; });
@@ -375,6 +381,8 @@ void RegisterReleaseCommands(CLI::App& app, Invocation& invocation) {
     cmd->add_option("--env,-e", args->environment, "Only this environment");
     cmd->add_flag("--live", args->live_only, "Only what is live now in each environment");
     cmd->add_option("--limit,-n", args->limit, "At most this many (default: all)");
+    cmd->add_option("--after", args->after,
+                    "Only deployments older than this id (the last of the previous page)");
     AddTargetFlags(cmd, args.get());
     cmd->add_flag("--json", args->json, "Print a JSON array of deployments (see deploy)");
     SetHelpFooter(cmd, "  mlvc deployments --env prod\n  mlvc deployments --live --json\n",

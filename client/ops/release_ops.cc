@@ -20,10 +20,11 @@ absl::StatusOr<remote::ReleaseInfo> CreateRelease(const Endpoint& endpoint,
 
 absl::StatusOr<std::vector<remote::ReleaseInfo>> ListReleases(const Endpoint& endpoint,
                                                               const std::string& repository,
-                                                              int limit) {
+                                                              int limit,
+                                                              const std::string& after) {
   if (limit < 0) return absl::InvalidArgumentError("--limit must not be negative");
   ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
-  return remote->ListReleases(repository, limit);
+  return remote->ListReleases(repository, limit, after);
 }
 
 absl::StatusOr<remote::ReleaseInfo> GetRelease(const Endpoint& endpoint,
@@ -49,10 +50,11 @@ absl::StatusOr<remote::DeploymentInfo> Deploy(const Endpoint& endpoint,
 
 absl::StatusOr<std::vector<remote::DeploymentInfo>> ListDeployments(
     const Endpoint& endpoint, const std::string& repository, const std::string& environment,
-    int limit, bool live_only) {
+    int limit, bool live_only, int64_t before_id) {
   if (limit < 0) return absl::InvalidArgumentError("--limit must not be negative");
+  if (before_id < 0) return absl::InvalidArgumentError("--after must not be negative");
   ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
-  return remote->ListDeployments(repository, environment, limit, live_only);
+  return remote->ListDeployments(repository, environment, limit, live_only, before_id);
 }
 
 absl::StatusOr<remote::DeploymentInfo> Rollback(const Endpoint& endpoint,

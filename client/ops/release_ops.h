@@ -30,10 +30,12 @@ absl::StatusOr<remote::ReleaseInfo> CreateRelease(const Endpoint& endpoint,
                                                   const std::string& branch,
                                                   const std::string& notes);
 
-// Newest first; `limit` 0 means all.
+// Newest first; `limit` 0 means all; `after`: only releases older than that version.
+// INVALID_ARGUMENT when `after` is not a release.
 absl::StatusOr<std::vector<remote::ReleaseInfo>> ListReleases(const Endpoint& endpoint,
                                                               const std::string& repository,
-                                                              int limit);
+                                                              int limit,
+                                                              const std::string& after = "");
 
 // NOT_FOUND unknown release.
 absl::StatusOr<remote::ReleaseInfo> GetRelease(const Endpoint& endpoint,
@@ -47,10 +49,11 @@ absl::StatusOr<remote::DeploymentInfo> Deploy(const Endpoint& endpoint,
                                               const std::string& environment,
                                               const std::string& note);
 
-// Newest first; `limit` 0 means all.
+// Newest first; `limit` 0 means all; `before_id` > 0: only deployments with a smaller id.
+// INVALID_ARGUMENT for a negative limit or id.
 absl::StatusOr<std::vector<remote::DeploymentInfo>> ListDeployments(
     const Endpoint& endpoint, const std::string& repository, const std::string& environment,
-    int limit, bool live_only);
+    int limit, bool live_only, int64_t before_id = 0);
 
 // NOT_FOUND environment never deployed to; FAILED_PRECONDITION nothing earlier.
 absl::StatusOr<remote::DeploymentInfo> Rollback(const Endpoint& endpoint,

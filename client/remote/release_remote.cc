@@ -102,9 +102,10 @@ absl::StatusOr<ReleaseInfo> Remote::CreateRelease(const std::string& repository,
 }
 
 absl::StatusOr<std::vector<ReleaseInfo>> Remote::ListReleases(const std::string& repository,
-                                                              int limit) {
+                                                              int limit,
+                                                              const std::string& after_version) {
   std::vector<ReleaseInfo> out;
-  std::string after;
+  std::string after = after_version;
   for (;;) {
     const int want = limit > 0 ? std::min(kPage, limit - static_cast<int>(out.size())) : kPage;
     pb::ListReleasesRequest request;
@@ -155,9 +156,10 @@ absl::StatusOr<DeploymentInfo> Remote::Deploy(const std::string& repository,
 }
 
 absl::StatusOr<std::vector<DeploymentInfo>> Remote::ListDeployments(
-    const std::string& repository, const std::string& environment, int limit, bool live_only) {
+    const std::string& repository, const std::string& environment, int limit, bool live_only,
+    int64_t before_id) {
   std::vector<DeploymentInfo> out;
-  int64_t before = 0;
+  int64_t before = before_id;
   for (;;) {
     const int want = limit > 0 ? std::min(kPage, limit - static_cast<int>(out.size())) : kPage;
     pb::ListDeploymentsRequest request;

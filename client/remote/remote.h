@@ -209,9 +209,11 @@ class Remote {
   absl::StatusOr<ReleaseInfo> CreateRelease(const std::string& repository,
                                             const std::string& version, const std::string& ref,
                                             const std::string& branch, const std::string& notes);
-  // Newest first, at most `limit` (0: every release, fetched page by page).
+  // Newest first, at most `limit` (0: every release, fetched page by page); with `after`,
+  // only releases older than that version (the last one of the previous page).
   absl::StatusOr<std::vector<ReleaseInfo>> ListReleases(const std::string& repository,
-                                                        int limit);
+                                                        int limit,
+                                                        const std::string& after = "");
   // NOT_FOUND for an unknown release.
   absl::StatusOr<ReleaseInfo> GetRelease(const std::string& repository,
                                          const std::string& version);
@@ -219,10 +221,12 @@ class Remote {
   absl::StatusOr<DeploymentInfo> Deploy(const std::string& repository, const std::string& version,
                                         const std::string& environment, const std::string& note);
   // Newest first, of one environment when non-empty, at most `limit` (0: all, paged); with
-  // `live_only`, each environment's live deployment.
+  // `live_only`, each environment's live deployment; with `before_id` > 0, only deployments
+  // with a smaller id (the last id of the previous page).
   absl::StatusOr<std::vector<DeploymentInfo>> ListDeployments(const std::string& repository,
                                                               const std::string& environment,
-                                                              int limit, bool live_only);
+                                                              int limit, bool live_only,
+                                                              int64_t before_id = 0);
   // Maintainers only. NOT_FOUND environment never deployed to; FAILED_PRECONDITION nothing
   // earlier to roll back to.
   absl::StatusOr<DeploymentInfo> Rollback(const std::string& repository,

@@ -258,6 +258,19 @@ TEST_CASE("the ML workflow from experiments to rollback and every question answe
   CHECK(live[0]["version"] == "v1.0");
   json prod_history = Json(MLVC_OK(t.alice, t.wc, "deployments", "--env", "prod", "--json"));
   CHECK(prod_history.size() == 3);
+  // Both listings page: --limit, then --after the last item of the previous page.
+  json first_release = Json(MLVC_OK(t.alice, t.wc, "release", "list", "-n", "1", "--json"));
+  REQUIRE(first_release.size() == 1);
+  json next_release = Json(MLVC_OK(t.alice, t.wc, "release", "list", "-n", "1", "--after",
+                                   first_release[0]["version"].get<std::string>(), "--json"));
+  REQUIRE(next_release.size() == 1);
+  CHECK(next_release[0]["version"] == "v1.0");
+  MLVC_REFUSED(5, t.alice, t.wc, "release", "list", "--after", "v9.9");
+  json page = Json(MLVC_OK(t.alice, t.wc, "deployments", "--env", "prod", "-n", "2", "--after",
+                           std::to_string(prod_history[0]["id"].get<int64_t>()), "--json"));
+  REQUIRE(page.size() == 2);
+  CHECK(page[0]["id"] == prod_history[1]["id"]);
+  CHECK(page[1]["id"] == prod_history[2]["id"]);
 
   // explain puts it together for the model live in prod.
   json explain = Json(MLVC_OK(t.alice, t.wc, "explain", model + "@prod", "--json"));
