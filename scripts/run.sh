@@ -106,6 +106,14 @@ demo add config train.py
 demo status
 demo commit -m "Demo: training script and config ($(date -u +%FT%TZ))"
 demo log -n 3
+# The ML record: what CI does after training, then the questions it answers.
+printf 'torch==2.1.0\nnumpy==1.26.0\n' >requirements.txt
+printf '{"accuracy": 0.91, "loss": [0.9, 0.6, 0.4]}\n' >metrics.json
+mkdir -p models
+printf 'weights trained at %s\n' "$(date -u +%FT%TZ)" >models/model.bin
+demo push-model models/model.bin -m "Demo: a trained model" --params config/train.yaml \
+  --metrics metrics.json --env requirements.txt --env-var gpu=none
+demo explain models/model.bin
 
 cat <<EOT
 
