@@ -85,15 +85,8 @@ int RunSwitch(const BranchArgs& args) {
   const std::string server = wc->config().server;
   absl::StatusOr<ops::Endpoint> endpoint = EndpointFor(server);
   if (!endpoint.ok()) return ReportError(endpoint.status(), server);
-  std::unique_ptr<ProgressRenderer> bar;
-  if (ShowProgress(args.json)) bar = std::make_unique<ProgressRenderer>(std::cerr);
-  ops::ProgressCallback callback;
-  if (!args.json) {
-    callback = [&bar](const ops::FileEvent& event) {
-      if (bar) bar->Clear();
-      std::cout << DescribeEvent(event) << '\n';
-    };
-  }
+  std::unique_ptr<ProgressRenderer> bar = MakeProgressBar(args.json);
+  const ops::ProgressCallback callback = PrintFileEvents(args.json, bar.get());
   absl::StatusOr<ops::UpdateResult> result =
       ops::Switch(*wc, *endpoint, args.name, callback, bar.get());
   if (bar) bar->Clear();

@@ -44,8 +44,7 @@ int RunCheckout(const CheckoutArgs& args) {
   }
   options.sparse_paths = args.paths;
 
-  std::unique_ptr<ProgressRenderer> bar;
-  if (ShowProgress(args.json)) bar = std::make_unique<ProgressRenderer>(std::cerr);
+  std::unique_ptr<ProgressRenderer> bar = MakeProgressBar(args.json);
   absl::StatusOr<ops::CheckoutResult> result = ops::Checkout(options, nullptr, bar.get());
   if (bar) bar->Clear();
   if (!result.ok()) return ReportError(result.status(), url->server);

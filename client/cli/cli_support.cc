@@ -56,6 +56,19 @@ nlohmann::json TransferJson(const ops::TransferStats& stats) {
 
 bool ShowProgress(bool json) { return !json && ::isatty(STDERR_FILENO) == 1; }
 
+std::unique_ptr<ProgressRenderer> MakeProgressBar(bool json) {
+  if (!ShowProgress(json)) return nullptr;
+  return std::make_unique<ProgressRenderer>(std::cerr);
+}
+
+ops::ProgressCallback PrintFileEvents(bool json, ProgressRenderer* bar) {
+  if (json) return nullptr;
+  return [bar](const ops::FileEvent& event) {
+    if (bar != nullptr) bar->Clear();
+    std::cout << DescribeEvent(event) << '\n';
+  };
+}
+
 std::string DescribeEvent(const ops::FileEvent& event) {
   const std::string at = "@" + std::to_string(event.changeset);
   switch (event.action) {

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "client/cli/progress.h"
 #include "client/ops/ops_types.h"
 #include "client/wc/working_copy.h"
 #include "nlohmann/json.hpp"
@@ -29,6 +31,13 @@ void PrintJson(const nlohmann::json& doc);
 
 // True when progress may be shown: stderr is a terminal and the output is not --json.
 bool ShowProgress(bool json);
+
+// The progress line of a transfer on stderr, or null when ShowProgress(json) is false.
+std::unique_ptr<ProgressRenderer> MakeProgressBar(bool json);
+
+// Prints each file event (DescribeEvent) on stdout, clearing `bar`'s line first (it may be
+// null); no callback with --json, whose output is one document.
+ops::ProgressCallback PrintFileEvents(bool json, ProgressRenderer* bar);
 
 // {"chunk_bytes_sent", "chunks_sent", "chunk_bytes_received", "chunks_received",
 //  "chunks_from_cache", "bytes_from_cache", "whole_bytes_sent", "whole_bytes_received"}:

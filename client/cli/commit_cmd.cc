@@ -47,8 +47,7 @@ int RunCommit(const CommitArgs& args) {
   absl::StatusOr<ops::Endpoint> endpoint = EndpointFor(server);
   if (!endpoint.ok()) return ReportError(endpoint.status(), server);
 
-  std::unique_ptr<ProgressRenderer> bar;
-  if (ShowProgress(args.json)) bar = std::make_unique<ProgressRenderer>(std::cerr);
+  std::unique_ptr<ProgressRenderer> bar = MakeProgressBar(args.json);
   absl::StatusOr<ops::CommitResult> result = ops::Commit(*wc, *endpoint, args.message, *relpaths,
                                                          args.keep_locks, bar.get());
   if (bar) bar->Clear();

@@ -28,15 +28,8 @@ int RunUpdate(const UpdateArgs& args) {
 
   std::string ref = args.ref;
   if (!ref.empty() && ref.front() == '@') ref.erase(0, 1);
-  std::unique_ptr<ProgressRenderer> bar;
-  if (ShowProgress(args.json)) bar = std::make_unique<ProgressRenderer>(std::cerr);
-  ops::ProgressCallback callback;
-  if (!args.json) {
-    callback = [&bar](const ops::FileEvent& event) {
-      if (bar) bar->Clear();
-      std::cout << DescribeEvent(event) << '\n';
-    };
-  }
+  std::unique_ptr<ProgressRenderer> bar = MakeProgressBar(args.json);
+  const ops::ProgressCallback callback = PrintFileEvents(args.json, bar.get());
   absl::StatusOr<ops::UpdateResult> result =
       ops::Update(*wc, *endpoint, ref, callback, bar.get());
   if (bar) bar->Clear();

@@ -98,7 +98,7 @@ TEST_CASE("record scale: metric history and regressions over 100k runs use the i
   q.after_number = shape.runs / 2 - 10;
   auto side = env.record->MetricHistory(env.alice, q);
   REQUIRE(side.ok());
-  CHECK(side->size() == 9 + shape.side_runs - shape.side_runs / 10);
+  CHECK(static_cast<int64_t>(side->size()) == 9 + shape.side_runs - shape.side_runs / 10);
 
   // The plans, for main's line (the big segment).
   pqxx::connection conn(env.uri);
