@@ -1,5 +1,6 @@
 #include "client/wc/file_system_internal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,13 +49,10 @@ absl::Status ErrnoError(std::string_view what, const std::string& path, int err)
   return absl::InternalError(std::string(what) + " '" + path + "': " + std::strerror(err));
 }
 
-absl::StatusOr<FileStat> StatPath(const std::string& abspath) {
-  struct stat st;
+namespace {
+
+FileStat ToFileStat(const struct stat& st) {
   FileStat out;
-  if (::lstat(abspath.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return out;
-    return ErrnoError("cannot stat", abspath, errno);
-  }
   if (S_ISREG(st.st_mode)) {
     out.type = NodeType::kRegular;
   } else if (S_ISDIR(st.st_mode)) {
@@ -68,6 +66,61 @@ absl::StatusOr<FileStat> StatPath(const std::string& abspath) {
   out.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   out.executable = (st.st_mode & S_IXUSR) != 0;
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<FileStat> StatPath(const std::string& abspath) {
+  struct stat st;
+  if (::lstat(abspath.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return FileStat();
+    return ErrnoError("cannot stat", abspath, errno);
+  }
+  return ToFileStat(st);
+}
+
+absl::StatusOr<std::unique_ptr<DirReader>> DirReader::Open(const std::string& abspath) {
+  const int fd = ::open(abspath.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) {
+      return absl::NotFoundError(absl::StrCat("'", abspath, "' is not a folder any more"));
+    }
+    return ErrnoError("cannot list folder", abspath, errno);
+  }
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    const int err = errno;
+    ::close(fd);
+    return ErrnoError("cannot list folder", abspath, err);
+  }
+  return std::unique_ptr<DirReader>(new DirReader(abspath, dir));
+}
+
+DirReader::~DirReader() { ::closedir(dir_); }
+
+absl::StatusOr<bool> DirReader::Next(std::string& name) {
+  for (;;) {
+    errno = 0;
+    const struct dirent* entry = ::readdir(dir_);
+    if (entry == nullptr) {
+      if (errno != 0) return ErrnoError("cannot list folder", abspath_, errno);
+      return false;
+    }
+    if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) {
+      continue;
+    }
+    name.assign(entry->d_name);
+    return true;
+  }
+}
+
+absl::StatusOr<FileStat> DirReader::Stat(const std::string& relative) const {
+  struct stat st;
+  if (::fstatat(::dirfd(dir_), relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return FileStat();
+    return ErrnoError("cannot stat", abspath_ + "/" + relative, errno);
+  }
+  return ToFileStat(st);
 }
 
 int64_t NowNs() {

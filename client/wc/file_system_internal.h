@@ -4,7 +4,10 @@
 // Requires: abseil. Used by: client/wc only.
 #pragma once
 
+#include <dirent.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -25,6 +28,30 @@ struct FileStat {
 // lstat(2) (symlinks are not followed). kAbsent when nothing is there (ENOENT, ENOTDIR);
 // INTERNAL on other errors.
 absl::StatusOr<FileStat> StatPath(const std::string& abspath);
+
+// A folder being listed, through one descriptor: each name in it is stat'ed relative to that
+// (fstatat) instead of the kernel walking the whole absolute path again, which was most of
+// the time a scan of many small files took.
+class DirReader {
+ public:
+  // NOT_FOUND when `abspath` is gone or is not a folder (symlinks are not followed);
+  // INTERNAL on other errors.
+  static absl::StatusOr<std::unique_ptr<DirReader>> Open(const std::string& abspath);
+  ~DirReader();
+  DirReader(const DirReader&) = delete;
+  DirReader& operator=(const DirReader&) = delete;
+
+  // Sets `name` to the next name in the folder ("." and ".." skipped, any order) and returns
+  // true, or returns false at the end. INTERNAL on an error.
+  absl::StatusOr<bool> Next(std::string& name);
+  // StatPath of `relative` (a name in this folder, or a path below it).
+  absl::StatusOr<FileStat> Stat(const std::string& relative) const;
+
+ private:
+  DirReader(std::string abspath, DIR* dir) : abspath_(std::move(abspath)), dir_(dir) {}
+  std::string abspath_;
+  DIR* dir_;
+};
 
 // Wall-clock time in ns since the Unix epoch, the clock file mtimes are taken from.
 int64_t NowNs();

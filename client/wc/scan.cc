@@ -1,8 +1,7 @@
 // WorkingCopy::Scan: the walk that compares disk with the entries (status, commit, update
 // all start here), kept apart from the state bookkeeping in working_copy.cc.
 #include <algorithm>
-#include <filesystem>
-#include <system_error>
+#include <memory>
 #include <unordered_set>
 
 #include "absl/strings/ascii.h"
@@ -17,7 +16,6 @@
 namespace mlvc::client::wc {
 namespace {
 
-namespace fs = std::filesystem;
 using internal::FileStat;
 using internal::NodeType;
 
@@ -69,25 +67,21 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
   while (!pending_dirs.empty()) {
     const std::string dir = std::move(pending_dirs.back());
     pending_dirs.pop_back();
-    std::error_code ec;
-    fs::directory_iterator it(AbsPath(dir), ec);
-    if (ec) {
-      if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) {
-        continue;  // vanished while we walked
-      }
-      return absl::InternalError(
-          absl::StrCat("cannot list folder '", AbsPath(dir), "': ", ec.message()));
-    }
-    for (; it != fs::directory_iterator(); it.increment(ec)) {
-      const std::string name = it->path().filename().string();
+    absl::StatusOr<std::unique_ptr<internal::DirReader>> reader =
+        internal::DirReader::Open(AbsPath(dir));
+    if (absl::IsNotFound(reader.status())) continue;  // vanished while we walked
+    RETURN_IF_ERROR(reader.status());
+    std::string name;
+    for (;;) {
+      ASSIGN_OR_RETURN(bool more, (*reader)->Next(name));
+      if (!more) break;
       if (absl::AsciiStrToLower(name) == kAdminDirName) continue;
       const std::string relpath = dir.empty() ? name : absl::StrCat(dir, "/", name);
       if (!IsVersionableRelpath(relpath)) continue;
-      const std::string abspath = AbsPath(relpath);
-      ASSIGN_OR_RETURN(FileStat st, internal::StatPath(abspath));
+      ASSIGN_OR_RETURN(FileStat st, (*reader)->Stat(name));
       if (st.type == NodeType::kDirectory) {
         ASSIGN_OR_RETURN(FileStat admin,
-                         internal::StatPath(absl::StrCat(abspath, "/", kAdminDirName)));
+                         (*reader)->Stat(absl::StrCat(name, "/", kAdminDirName)));
         if (admin.type == NodeType::kDirectory) continue;  // a nested working copy
         if (Overlaps(sparse, relpath) && Overlaps(filter_set, relpath)) {
           pending_dirs.push_back(relpath);
@@ -115,6 +109,7 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
         content_id = entry.disk_content_id;
         kind = entry.disk_kind;
       } else {
+        const std::string abspath = AbsPath(relpath);
         const int64_t hashed_at = internal::NowNs();
         absl::StatusOr<std::string> prefix =
             internal::ReadPrefix(abspath, common::kKindSniffBytes);
@@ -129,11 +124,15 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
         kind = common::LooksLikeText(*prefix) ? FileKind::kText : FileKind::kBinary;
         // Cache only what provably belongs together: the file did not change size while
         // we read it, and no write in the same mtime tick can follow our read unseen.
-        if (digest->size == st.size && st.mtime_ns <= hashed_at - kRacyMarginNs) {
+        if (digest->size == st.size && st.mtime_ns <= hashed_at - kRacyMarginNs &&
+            (entry.disk_size != st.size || entry.mtime_ns != st.mtime_ns ||
+             entry.disk_content_id != content_id || entry.disk_kind != kind)) {
           entry.disk_size = st.size;
           entry.mtime_ns = st.mtime_ns;
           entry.disk_content_id = content_id;
           entry.disk_kind = kind;
+          ++last_scan_stats_.entries_updated;
+          unsaved_ = true;  // Save() keeps it
         }
       }
       seen.insert(relpath);
@@ -147,10 +146,6 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
                  entry.conflicted) {
         items.push_back(std::move(item));
       }
-    }
-    if (ec) {
-      return absl::InternalError(
-          absl::StrCat("cannot list folder '", AbsPath(dir), "': ", ec.message()));
     }
   }
 

@@ -22,7 +22,8 @@ namespace fs = std::filesystem;
 using internal::FileStat;
 using internal::NodeType;
 
-constexpr char kStateFileName[] = "state.json";
+using internal::kLegacyStateFileName;
+using internal::kStateFileName;
 constexpr char kTempDirName[] = "tmp";
 
 // Splits on '/', dropping empty pieces.
@@ -91,6 +92,7 @@ absl::StatusOr<WorkingCopy> WorkingCopy::Create(const std::string& root_abspath,
   WorkingCopy wc;
   wc.root_ = CanonicalOrLexical(root_abspath);
   wc.config_ = std::move(config);
+  wc.unsaved_ = true;
   const std::string admin = AdminDir(wc.root_);
   if (::mkdir(admin.c_str(), 0755) != 0) {
     if (errno == EEXIST) {
@@ -115,17 +117,34 @@ absl::StatusOr<WorkingCopy> WorkingCopy::Open(const std::string& start_abspath) 
     const size_t slash = dir.rfind('/');
     dir = slash == 0 || slash == std::string::npos ? "/" : dir.substr(0, slash);
   }
-  const std::string state_path = AdminDir(dir == "/" ? "" : dir) + "/" + kStateFileName;
-  absl::StatusOr<std::string> text = internal::ReadWholeFile(state_path);
-  if (!text.ok()) {
-    return absl::DataLossError(absl::StrCat("cannot read the working-copy state '",
-                                            state_path, "': ", text.status().message()));
+  const std::string admin = AdminDir(dir == "/" ? "" : dir);
+  std::string state_path = admin + "/" + kStateFileName;
+  absl::StatusOr<std::string> bytes = internal::ReadWholeFile(state_path);
+  bool legacy = false;
+  if (absl::IsNotFound(bytes.status())) {
+    // A working copy of an earlier mlvc: its JSON state, if that is there.
+    const std::string legacy_path = admin + "/" + kLegacyStateFileName;
+    absl::StatusOr<std::string> text = internal::ReadWholeFile(legacy_path);
+    if (!absl::IsNotFound(text.status())) {
+      state_path = legacy_path;
+      bytes = std::move(text);
+      legacy = true;
+    }
   }
-  ASSIGN_OR_RETURN(internal::WcState state, internal::DecodeState(*text));
+  if (!bytes.ok()) {
+    return absl::DataLossError(absl::StrCat("cannot read the working-copy state '",
+                                            state_path, "': ", bytes.status().message()));
+  }
+  ASSIGN_OR_RETURN(internal::WcState state, legacy
+                                                ? internal::DecodeLegacyJsonState(*bytes)
+                                                : internal::DecodeState(*bytes));
   WorkingCopy wc;
   wc.root_ = dir;
   wc.config_ = std::move(state.config);
   wc.entries_ = std::move(state.entries);
+  // The next Save() writes state.pb, and removes state.json.
+  wc.unsaved_ = legacy;
+  wc.legacy_state_file_ = legacy;
   return wc;
 }
 
@@ -137,9 +156,12 @@ const WcEntry* WorkingCopy::Find(const std::string& relpath) const {
 void WorkingCopy::Put(WcEntry entry) {
   std::string key = entry.relpath;
   entries_[std::move(key)] = std::move(entry);
+  unsaved_ = true;
 }
 
-void WorkingCopy::Erase(const std::string& relpath) { entries_.erase(relpath); }
+void WorkingCopy::Erase(const std::string& relpath) {
+  if (entries_.erase(relpath) != 0) unsaved_ = true;
+}
 
 std::string WorkingCopy::AbsPath(const std::string& relpath) const {
   if (relpath.empty()) return root_;
@@ -193,8 +215,19 @@ absl::Status WorkingCopy::RecordDiskState(WcEntry& entry) const {
 }
 
 absl::Status WorkingCopy::Save() const {
-  return internal::WriteFileAtomically(AdminDir(root_) + "/" + kStateFileName,
-                                       internal::EncodeState(config_, entries_));
+  if (!unsaved_) return absl::OkStatus();  // the state file holds this state already
+  const std::string admin = AdminDir(root_);
+  RETURN_IF_ERROR(internal::WriteFileAtomically(admin + "/" + kStateFileName,
+                                                internal::EncodeState(config_, entries_)));
+  unsaved_ = false;
+  if (legacy_state_file_) {
+    // Open() prefers state.pb, so a state.json left behind (by a crash right here, or an
+    // error) is only clutter, removed by the next Save() that writes.
+    if (::unlink((admin + "/" + kLegacyStateFileName).c_str()) == 0 || errno == ENOENT) {
+      legacy_state_file_ = false;
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::string WorkingCopy::TempPath() const {

@@ -2,7 +2,8 @@
 // its state in ROOT/.mlvc/. Knows nothing of the network: client/ops joins it with
 // client/remote.
 //
-// State kept (in .mlvc/state.json, rewritten atomically by Save()):
+// State kept (in .mlvc/state.pb, rewritten atomically by Save() when it changed; earlier
+// mlvc kept it as .mlvc/state.json, which Open() still reads):
 //   server, repository, branch, base changeset, sparse paths, and per versioned file:
 //   relpath, content id and size of the version it is based on, the mtime and size seen
 //   when it last matched that content, kind, executable bit, and a schedule
@@ -91,10 +92,13 @@ struct ScanStats {
   int64_t files_seen = 0;     // regular files stat'ed in scope
   int64_t files_hashed = 0;   // of those, read and hashed because size or mtime changed
   uint64_t bytes_hashed = 0;
+  int64_t entries_updated = 0;  // of those, whose entry now caches a new disk state
 };
 
-// State file format version written by Save(); Open() refuses others with DATA_LOSS.
-inline constexpr int kStateVersion = 1;
+// State file format version written by Save() (.mlvc/state.pb); Open() refuses others with
+// DATA_LOSS, except version 1 (.mlvc/state.json, JSON), which it reads and the next Save()
+// replaces.
+inline constexpr int kStateVersion = 2;
 
 // A file whose mtime is less than this before the moment it was hashed is not cached as
 // clean: a write in the same timestamp tick would leave size and mtime unchanged (the
@@ -108,16 +112,22 @@ class WorkingCopy {
   static absl::StatusOr<WorkingCopy> Create(const std::string& root_abspath, WcConfig config);
   // Finds the working copy containing `start_abspath` (walking up to the nearest folder
   // holding .mlvc). NOT_FOUND when none ("not a working copy"); DATA_LOSS when its state
-  // file is missing, unreadable, malformed or of another kStateVersion.
+  // file is missing, unreadable, malformed or of another version (see kStateVersion).
   static absl::StatusOr<WorkingCopy> Open(const std::string& start_abspath);
 
   const std::string& root() const { return root_; }
   const WcConfig& config() const { return config_; }
-  WcConfig& mutable_config() { return config_; }
+  // Marks the state changed (see Save()): change the config through the reference at once,
+  // do not keep it across a Save().
+  WcConfig& mutable_config() {
+    unsaved_ = true;
+    return config_;
+  }
 
   // Versioned entries by relpath (sorted).
   const std::map<std::string, WcEntry>& entries() const { return entries_; }
   const WcEntry* Find(const std::string& relpath) const;
+  // Both mark the state changed (see Save()); erasing an absent relpath changes nothing.
   void Put(WcEntry entry);
   void Erase(const std::string& relpath);
 
@@ -134,7 +144,8 @@ class WorkingCopy {
   // Compares disk with the entries, for everything within `filters` (relpaths; empty or
   // "": everything in scope). Re-hashes only files whose size or mtime (ns) differ from
   // what the entry recorded, and records the new size, mtime, content id and kind of each
-  // file it hashed (unless racy, see kRacyMarginNs; call Save() to keep that). Unversioned
+  // file it hashed (unless racy, see kRacyMarginNs; call Save() to keep that: it writes
+  // only when some entry changed, so a status of an unchanged tree writes nothing). Unversioned
   // regular files are reported one by one, sorted by path.
   // Not reported at all: symlinks and other non-regular files (never followed; a
   // versioned path that became one shows as missing), names that are not valid relpaths
@@ -152,9 +163,15 @@ class WorkingCopy {
   // not cached, so the next Scan() hashes the file. INTERNAL when it cannot be stat'ed.
   absl::Status RecordDiskState(WcEntry& entry) const;
 
-  // Writes .mlvc/state.json atomically (temporary file, fsync, rename). INTERNAL on an I/O
-  // error (the previous state file is then left intact).
+  // Writes .mlvc/state.pb atomically (temporary file, fsync, rename) when the state changed
+  // since Open() or the last Save() (Put, Erase, mutable_config, a Scan that recorded a
+  // file; a working copy just created or still in the version 1 format); otherwise the file
+  // already holds this state and nothing is written. After a version 1 state.json is
+  // rewritten, state.json is removed. INTERNAL on an I/O error (the previous state file is
+  // then left intact, and the state still counts as unsaved).
   absl::Status Save() const;
+  // True when Save() would write.
+  bool has_unsaved_changes() const { return unsaved_; }
 
   // A fresh, unused absolute path under ROOT/.mlvc/tmp/ (the folder is created), on the
   // same file system as the tree so that InstallFile() can rename it into place. Download
@@ -179,6 +196,11 @@ class WorkingCopy {
   WcConfig config_;
   std::map<std::string, WcEntry> entries_;
   ScanStats last_scan_stats_;
+  // Whether the state differs from the state file (mutable: Save() is const to its callers,
+  // writing the state out changes nothing they can see but this).
+  mutable bool unsaved_ = false;
+  // Opened from a version 1 .mlvc/state.json, removed by the next successful Save().
+  mutable bool legacy_state_file_ = false;
 };
 
 }  // namespace mlvc::client::wc

@@ -1,4 +1,8 @@
+#include <fcntl.h>
 #include <sys/stat.h>
+
+#include <ctime>
+#include <utility>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -176,6 +180,65 @@ TEST_CASE("Commit refuses missing files and sends nothing when nothing changed",
   // Nothing changed locally.
   CHECK(wc.Find("b.txt")->schedule == wc::Schedule::kAdded);
   CHECK(wc.config().base_number == 3);
+}
+
+// Inode and mtime of a file: a state file rewritten (temporary file renamed into place)
+// gets another inode even within one mtime tick.
+std::pair<ino_t, int64_t> FileVersion(const std::string& path) {
+  struct stat st;
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return {st.st_ino, static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                         st.st_mtim.tv_nsec};
+}
+
+void SetMtimeSecondsAgo(const std::string& abspath, int64_t seconds) {
+  struct timespec times[2];
+  times[0].tv_sec = std::time(nullptr) - seconds;
+  times[0].tv_nsec = 0;
+  times[1] = times[0];
+  REQUIRE(::utimensat(AT_FDCWD, abspath.c_str(), times, 0) == 0);
+}
+
+TEST_CASE("Status of an unchanged working copy does not rewrite its state file",
+          "[ops][local][status]") {
+  mlvc::testing::TempDir dir;
+  {
+    wc::WorkingCopy wc = MakeWc(dir);
+    for (const std::string name : {"a.txt", "d/b.txt", "d/e/c.txt"}) {
+      Versioned(wc, name, name + "\n");
+      SetMtimeSecondsAgo(dir.Sub(name), 3600);  // out of the racy window: cached as clean
+      wc::WcEntry entry = *wc.Find(name);
+      REQUIRE(wc.RecordDiskState(entry).ok());
+      wc.Put(entry);
+    }
+    REQUIRE(wc.Save().ok());
+  }
+  const std::string state = dir.Sub(".mlvc/state.pb");
+  const auto saved = FileVersion(state);
+
+  // As `mlvc status` runs: open, then Status.
+  for (int run = 0; run < 2; ++run) {
+    auto wc = wc::WorkingCopy::Open(dir.path());
+    REQUIRE(wc.ok());
+    CHECK(StatusMap(*wc).empty());
+    CHECK(wc->last_scan_stats().files_seen == 3);
+    CHECK(wc->last_scan_stats().files_hashed == 0);
+    CHECK(FileVersion(state) == saved);
+  }
+
+  // A touched file is hashed once; its new mtime is saved so the next status need not.
+  SetMtimeSecondsAgo(dir.Sub("d/b.txt"), 1800);
+  auto wc = wc::WorkingCopy::Open(dir.path());
+  REQUIRE(wc.ok());
+  CHECK(StatusMap(*wc).empty());
+  CHECK(wc->last_scan_stats().files_hashed == 1);
+  const auto rewritten = FileVersion(state);
+  CHECK(rewritten != saved);
+  auto again = wc::WorkingCopy::Open(dir.path());
+  REQUIRE(again.ok());
+  CHECK(StatusMap(*again).empty());
+  CHECK(again->last_scan_stats().files_hashed == 0);
+  CHECK(FileVersion(state) == rewritten);
 }
 
 TEST_CASE("Info reports the working copy's configuration", "[ops][local]") {

@@ -27,7 +27,9 @@ TEST_CASE("wc: create and save and open round trip", "[wc]") {
   absl::StatusOr<WorkingCopy> created = WorkingCopy::Create(root, config);
   REQUIRE(created.ok());
   CHECK(fs::is_directory(root + "/.mlvc"));
-  CHECK(fs::is_regular_file(root + "/.mlvc/state.json"));
+  CHECK(fs::is_regular_file(root + "/.mlvc/state.pb"));
+  CHECK_FALSE(fs::exists(root + "/.mlvc/state.json"));
+  CHECK_FALSE(created->has_unsaved_changes());
 
   WcEntry e;
   e.relpath = "data/x.bin";
@@ -113,9 +115,10 @@ TEST_CASE("wc: open outside any working copy is NOT_FOUND", "[wc]") {
   CHECK(WorkingCopy::Open(dir.Sub("x/y")).status().code() == absl::StatusCode::kNotFound);
 }
 
-TEST_CASE("wc: a corrupt or unknown state file is DATA_LOSS", "[wc]") {
+TEST_CASE("wc: a corrupt or unknown version 1 state file is DATA_LOSS", "[wc]") {
   testing::TempDir dir;
   REQUIRE(WorkingCopy::Create(dir.path(), SampleConfig()).ok());
+  fs::remove(dir.Sub(".mlvc/state.pb"));  // as an earlier mlvc left it: state.json only
   const std::string state = dir.Sub(".mlvc/state.json");
   std::ofstream(state, std::ios::trunc) << "{not json";
   CHECK(WorkingCopy::Open(dir.path()).status().code() == absl::StatusCode::kDataLoss);
@@ -168,7 +171,7 @@ TEST_CASE("wc: ToRelpath", "[wc]") {
   CHECK(code(root, "..") == absl::StatusCode::kInvalidArgument);
   CHECK(code(root, root + "x/a") == absl::StatusCode::kInvalidArgument);  // "rootx" is not "root"
   CHECK(code(root, "") == absl::StatusCode::kInvalidArgument);
-  CHECK(code(root, ".mlvc/state.json") == absl::StatusCode::kInvalidArgument);
+  CHECK(code(root, ".mlvc/state.pb") == absl::StatusCode::kInvalidArgument);
   CHECK(code(root, "a/.MLVC") == absl::StatusCode::kInvalidArgument);
   CHECK(code(root, "bad\nname") == absl::StatusCode::kInvalidArgument);
   CHECK(code(root, std::string(256, 'n')) == absl::StatusCode::kInvalidArgument);
