@@ -100,23 +100,35 @@ const std::vector<double>& CountLogTable() {
 
 double EstimateEntropyBits(std::string_view bytes) {
   if (bytes.empty()) return 0;
-  uint16_t histogram[256] = {};
+  // Four histograms, one per byte lane, merged at the end: consecutive equal bytes would
+  // otherwise make every increment wait for the previous one's store (measured: the
+  // single-table loop ran at ~1.6 GB/s, about 10% of mlvcd's CPU while a GiB was pushed).
+  uint16_t lanes[4][256] = {};
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t n = bytes.size();
+  auto count = [&lanes](const unsigned char* q, size_t len) {
+    size_t i = 0;
+    for (; i + 4 <= len; i += 4) {
+      ++lanes[0][q[i]];
+      ++lanes[1][q[i + 1]];
+      ++lanes[2][q[i + 2]];
+      ++lanes[3][q[i + 3]];
+    }
+    for (; i < len; ++i) ++lanes[0][q[i]];
+  };
   if (n <= kEntropySample) {
-    for (size_t i = 0; i < n; ++i) ++histogram[p[i]];
+    count(p, n);
   } else {
     const size_t block = kEntropySample / 4;
     const size_t step = (n - block) / 3;
-    for (size_t b = 0; b < 4; ++b) {
-      const unsigned char* q = p + b * step;
-      for (size_t i = 0; i < block; ++i) ++histogram[q[i]];
-    }
+    for (size_t b = 0; b < 4; ++b) count(p + b * step, block);
     n = kEntropySample;
   }
   const std::vector<double>& table = CountLogTable();
   double sum = 0;
-  for (uint16_t c : histogram) sum += table[c];
+  for (size_t v = 0; v < 256; ++v) {
+    sum += table[lanes[0][v] + lanes[1][v] + lanes[2][v] + lanes[3][v]];
+  }
   return std::log2(static_cast<double>(n)) - sum / static_cast<double>(n);
 }
 
