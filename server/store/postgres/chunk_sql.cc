@@ -74,6 +74,10 @@ absl::StatusOr<std::vector<std::string>> PgTxn::InsertChunks(
   return Run("insert chunks", [&]() -> absl::StatusOr<std::vector<std::string>> {
     std::vector<std::string> out;
     if (chunks.empty()) return out;
+    // Once per statement, not per row as the foreign key did (migration 0008).
+    if (w_.exec_params("SELECT 1 FROM packs WHERE id = $1", pack_id).empty()) {
+      return absl::NotFoundError(absl::StrCat("no pack ", pack_id));
+    }
     std::vector<std::string> hashes;
     std::vector<uint64_t> offsets, stored, raw, codecs;
     for (const ChunkRecord& c : chunks) {
