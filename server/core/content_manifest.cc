@@ -42,35 +42,40 @@ absl::Status ChunkBatcher::Add(ReceivedChunk chunk) {
 
 absl::Status ChunkBatcher::Wait() {
   if (!in_flight_.valid()) return absl::OkStatus();
-  absl::StatusOr<store::pack::StoreChunksResult> r = in_flight_.get();
-  if (!r.ok()) return r.status();
-  result_.chunks_stored += r->chunks_stored;
-  result_.chunks_skipped += r->chunks_skipped;
-  result_.bytes_stored += r->raw_bytes;
-  return absl::OkStatus();
+  return in_flight_.get();
 }
 
 absl::Status ChunkBatcher::Launch() {
   RETURN_IF_ERROR(Wait());
   if (batch_.empty()) return absl::OkStatus();
-  in_flight_ = std::async(
-      std::launch::async,
-      [&chunks = chunks_, batch = std::move(batch_)]()
-          -> absl::StatusOr<store::pack::StoreChunksResult> {
-        std::vector<store::pack::ChunkInput> inputs;
-        inputs.reserve(batch.size());
-        for (const ReceivedChunk& c : batch) inputs.push_back({c.hash, c.data, /*verified=*/true});
-        return chunks.StoreChunks(inputs);
-      });
+  in_flight_ = std::async(std::launch::async,
+                          [&session = session_, batch = std::move(batch_)]() -> absl::Status {
+                            std::vector<store::pack::ChunkInput> inputs;
+                            inputs.reserve(batch.size());
+                            for (const ReceivedChunk& c : batch) {
+                              inputs.push_back({c.hash, c.data, /*verified=*/true});
+                            }
+                            return session.Add(inputs);
+                          });
   batch_.clear();
   batch_bytes_ = 0;
   return absl::OkStatus();
 }
 
 absl::StatusOr<ChunkUploadResult> ChunkBatcher::Finish() {
-  RETURN_IF_ERROR(Launch());
-  RETURN_IF_ERROR(Wait());
-  return result_;
+  absl::Status launched = Launch();
+  absl::Status waited = Wait();
+  // Flushed even after an error: the chunks already written into the open pack are
+  // complete and verified, so a resumed push need not send them again.
+  absl::StatusOr<store::pack::StoreChunksResult> flushed = session_.Flush();
+  RETURN_IF_ERROR(launched);
+  RETURN_IF_ERROR(waited);
+  if (!flushed.ok()) return flushed.status();
+  ChunkUploadResult result;
+  result.chunks_stored = flushed->chunks_stored;
+  result.chunks_skipped = flushed->chunks_skipped;
+  result.bytes_stored = flushed->raw_bytes;
+  return result;
 }
 
 absl::Status CheckHashArg(const char* what, const std::string& id) {

@@ -20,7 +20,7 @@ namespace mlvc::server::core {
 // Manifest rows written per statement (and hashes per manifest part or request).
 inline constexpr size_t kManifestRowsPerStatement = 10000;
 
-// Chunk hashes in binary, 32 bytes each: a 4 GiB content (~520 Ki chunks at 8 KiB) costs
+// Chunk hashes in binary, 32 bytes each: a 32 GiB content (~460 Ki chunks at 64 KiB) costs
 // 16 MiB here instead of ~50 MiB as hex strings. Not thread-safe.
 class PackedHashes {
  public:
@@ -33,33 +33,32 @@ class PackedHashes {
   std::string bytes_;
 };
 
-// Stores verified chunks a batch at a time (one ChunkStore::StoreChunks call, so at most one
-// pack per batch), on a second thread: the batch in flight is compressed, written and
-// recorded in Postgres while the caller receives, verifies and buffers the next one. On two
-// cores this hides the pack's SQL (~60 ms per 2,000 chunks on a loaded machine) behind the
-// hashing of the next batch. Memory: two batches. Not thread-safe (one stream).
+// Stores verified chunks a batch at a time into one PackSession (packs of 64 MiB that span
+// batches), on a second thread: the batch in flight is compressed and written while the
+// caller receives, verifies and buffers the next one, and a full pack is recorded in
+// Postgres on a third. Memory: two batches. Not thread-safe (one stream).
 class ChunkBatcher {
  public:
   ChunkBatcher(store::pack::ChunkStore& chunks, uint64_t batch_bytes)
-      : chunks_(chunks), batch_limit_(batch_bytes) {}
+      : session_(chunks), batch_limit_(batch_bytes) {}
   ~ChunkBatcher();  // waits for the batch in flight
 
   // Buffers a chunk whose hash the caller verified; hands the buffer over once full (after
   // the previous batch finished, returning its error if it failed).
   absl::Status Add(ReceivedChunk chunk);
-  // Stores what is buffered, waits, and returns the totals of every batch.
+  // Stores what is buffered, records every pack, and returns the totals of the stream.
+  // After an error too, the chunks written before it are recorded.
   absl::StatusOr<ChunkUploadResult> Finish();
 
  private:
   absl::Status Wait();
   absl::Status Launch();
 
-  store::pack::ChunkStore& chunks_;
+  store::pack::PackSession session_;
   const uint64_t batch_limit_;
   std::vector<ReceivedChunk> batch_;
   uint64_t batch_bytes_ = 0;
-  std::future<absl::StatusOr<store::pack::StoreChunksResult>> in_flight_;
-  ChunkUploadResult result_;
+  std::future<absl::Status> in_flight_;
 };
 
 // INVALID_ARGUMENT naming `what` unless `id` is 64 lowercase hex digits.

@@ -36,13 +36,12 @@ inline constexpr size_t kMaxChunkMessageBytes = 2 << 20;  // one UploadChunks me
 
 struct ContentOptions {
   store::pack::PackOptions pack;
-  // Chunks an upload buffers before storing them (one ChunkStore::StoreChunks call, hence at
-  // most one pack): 8 MiB, stored on a second thread while the next 8 MiB arrive
-  // (ChunkBatcher), so a stream holds at most 16 MiB and a client's 4 parallel streams 64 MiB,
-  // well under mlvcd's 200 MiB RSS target. Each batch costs one FindMissingChunks round trip,
-  // one uploads row, one pack object and one recording transaction for ~1,000 chunks at
-  // 8 KiB: noise next to hashing and writing 8 MiB, and an object store holds 128 objects per
-  // GiB. A broken stream loses no complete chunk: the buffer is stored when it breaks.
+  // Chunks an upload buffers before storing them (one PackSession::Add call): 8 MiB, written
+  // on a second thread while the next 8 MiB arrive (ChunkBatcher), so a stream holds at most
+  // 16 MiB and a client's 4 parallel streams 64 MiB, well under mlvcd's 200 MiB RSS target.
+  // Each batch costs one FindMissingChunks round trip; packs span batches, so the uploads
+  // row, fsync, object and recording transaction are paid per 64 MiB pack, not per batch.
+  // A broken stream loses no complete chunk: the buffer is stored when it breaks.
   uint64_t upload_batch_bytes = 8 << 20;
   common::ChunkerOptions chunker;
 };

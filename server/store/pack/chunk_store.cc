@@ -13,45 +13,9 @@ ChunkStore::ChunkStore(MetadataStore* metadata, BlobStore* blobs, PackOptions op
     : metadata_(metadata), blobs_(blobs), options_(options) {}
 
 absl::StatusOr<StoreChunksResult> ChunkStore::StoreChunks(const std::vector<ChunkInput>& batch) {
-  StoreChunksResult result;
-  std::vector<std::string> hashes;
-  hashes.reserve(batch.size());
-  for (const ChunkInput& c : batch) {
-    if (!common::IsContentId(c.hash)) {
-      return absl::InvalidArgumentError(absl::StrCat("not a chunk hash: '", c.hash, "'"));
-    }
-    if (!c.verified && common::Sha256Hex(c.bytes) != c.hash) {
-      return absl::DataLossError(absl::StrCat("chunk ", c.hash, " (", c.bytes.size(),
-                                              " bytes) does not match its hash"));
-    }
-    hashes.push_back(c.hash);
-  }
-  std::vector<std::string> missing_list;
-  RETURN_IF_ERROR(metadata_->RunInTransaction([&](MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(missing_list, txn.FindMissingChunks(hashes));
-    return absl::OkStatus();
-  }));
-  std::set<std::string> missing(missing_list.begin(), missing_list.end());
-
-  std::unique_ptr<PackWriter> writer;
-  for (const ChunkInput& c : batch) {
-    // erase: a chunk repeated in the batch is written once.
-    if (missing.erase(c.hash) == 0) {
-      ++result.chunks_skipped;
-      continue;
-    }
-    if (writer == nullptr) {
-      ASSIGN_OR_RETURN(writer, PackWriter::Create(blobs_, options_));
-      // Recorded before the first byte so garbage collection leaves the object alone.
-      const std::string& key = writer->key();
-      RETURN_IF_ERROR(metadata_->RunInTransaction(
-          [&](MetadataTxn& txn) { return txn.BeginPackUpload(key); }));
-    }
-    RETURN_IF_ERROR(writer->Add(c.hash, c.bytes));
-    if (writer->full()) RETURN_IF_ERROR(RecordPack(std::move(writer), &result));
-  }
-  if (writer != nullptr) RETURN_IF_ERROR(RecordPack(std::move(writer), &result));
-  return result;
+  PackSession session(*this);
+  RETURN_IF_ERROR(session.Add(batch));
+  return session.Flush();
 }
 
 absl::Status ChunkStore::RecordPack(std::unique_ptr<PackWriter> writer,
@@ -153,6 +117,81 @@ absl::Status ChunkStore::ReadContent(const std::string& content_id,
         absl::StrCat("content ", content_id, " read back does not match its id or size"));
   }
   return absl::OkStatus();
+}
+
+// ---- PackSession ----
+
+PackSession::~PackSession() {
+  if (recording_.valid()) recording_.wait();
+}
+
+absl::Status PackSession::Add(const std::vector<ChunkInput>& batch) {
+  std::vector<std::string> hashes;
+  hashes.reserve(batch.size());
+  for (const ChunkInput& c : batch) {
+    if (!common::IsContentId(c.hash)) {
+      return absl::InvalidArgumentError(absl::StrCat("not a chunk hash: '", c.hash, "'"));
+    }
+    if (!c.verified && common::Sha256Hex(c.bytes) != c.hash) {
+      return absl::DataLossError(absl::StrCat("chunk ", c.hash, " (", c.bytes.size(),
+                                              " bytes) does not match its hash"));
+    }
+    hashes.push_back(c.hash);
+  }
+  if (batch.empty()) return absl::OkStatus();
+  std::vector<std::string> missing_list;
+  RETURN_IF_ERROR(store_.metadata_->RunInTransaction([&](MetadataTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(missing_list, txn.FindMissingChunks(hashes));
+    return absl::OkStatus();
+  }));
+  std::set<std::string> missing(missing_list.begin(), missing_list.end());
+  for (const ChunkInput& c : batch) {
+    // erase: a chunk repeated in the batch is written once; nor is one an earlier batch
+    // wrote into a pack not recorded yet.
+    if (missing.erase(c.hash) == 0 || in_open_pack_.count(c.hash) > 0 ||
+        in_recording_.count(c.hash) > 0) {
+      ++skipped_.chunks_skipped;
+      continue;
+    }
+    if (writer_ == nullptr) {
+      ASSIGN_OR_RETURN(writer_, PackWriter::Create(store_.blobs_, store_.options_));
+      // Recorded before the first byte so garbage collection leaves the object alone.
+      const std::string& key = writer_->key();
+      RETURN_IF_ERROR(store_.metadata_->RunInTransaction(
+          [&](MetadataTxn& txn) { return txn.BeginPackUpload(key); }));
+    }
+    RETURN_IF_ERROR(writer_->Add(c.hash, c.bytes));
+    in_open_pack_.insert(c.hash);
+    if (writer_->full()) RETURN_IF_ERROR(HandOver());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PackSession::WaitForRecording() {
+  if (!recording_.valid()) return absl::OkStatus();
+  return recording_.get();
+}
+
+absl::Status PackSession::HandOver() {
+  RETURN_IF_ERROR(WaitForRecording());
+  // The previous pack is recorded (FindMissingChunks sees its chunks); this one is not yet.
+  in_recording_ = std::move(in_open_pack_);
+  in_open_pack_.clear();
+  recording_ = std::async(std::launch::async,
+                          [this, writer = std::move(writer_)]() mutable -> absl::Status {
+                            return store_.RecordPack(std::move(writer), &recorded_);
+                          });
+  writer_.reset();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StoreChunksResult> PackSession::Flush() {
+  if (writer_ != nullptr) RETURN_IF_ERROR(HandOver());
+  RETURN_IF_ERROR(WaitForRecording());
+  in_recording_.clear();
+  StoreChunksResult total = recorded_;
+  total.chunks_skipped += skipped_.chunks_skipped;
+  return total;
 }
 
 }  // namespace mlvc::server::store::pack

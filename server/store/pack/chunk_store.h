@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +43,8 @@ struct StoreChunksResult {
   int64_t packs_written = 0;   // pack objects kept
 };
 
+class PackSession;
+
 class ChunkStore {
  public:
   // Neither pointer is owned; both must outlive the ChunkStore.
@@ -56,6 +60,7 @@ class ChunkStore {
   // not hash to their claimed hash (chunks not marked verified; nothing of the batch is
   // stored then); INTERNAL or
   // UNAVAILABLE from the stores.
+  // Same as one PackSession's Add() then Flush().
   absl::StatusOr<StoreChunksResult> StoreChunks(const std::vector<ChunkInput>& batch);
 
   // Records content `content_id` of `size` bytes as the concatenation of the stored chunks
@@ -80,12 +85,50 @@ class ChunkStore {
   static constexpr int64_t kManifestPage = 4096;
 
  private:
+  friend class PackSession;
+
   // Finishes `writer` and records its pack; deletes it again when every chunk lost a race.
   absl::Status RecordPack(std::unique_ptr<PackWriter> writer, StoreChunksResult* result);
 
   MetadataStore* const metadata_;
   BlobStore* const blobs_;
   const PackOptions options_;
+};
+
+// The chunks of one upload stream, stored batch after batch into packs that fill up to
+// PackOptions::target_size ACROSS batches: a GiB received in 8 MiB batches makes 16 packs of
+// 64 MiB rather than 128 of 8 MiB, and each pack costs an uploads row, an fsync, a recording
+// transaction and an object. A full pack is finished and recorded on a second thread while
+// the next one is written (at most one in flight).
+// A chunk becomes readable once the pack holding it is recorded: at the latest when Flush()
+// returns OK. Destroying a session without Flush() waits for the pack in flight and drops
+// the open one (its object is never committed). Not thread-safe: one stream.
+class PackSession {
+ public:
+  explicit PackSession(ChunkStore& store) : store_(store) {}
+  ~PackSession();
+  PackSession(const PackSession&) = delete;
+  PackSession& operator=(const PackSession&) = delete;
+
+  // Checks the batch as StoreChunks does (nothing of a refused batch is written), asks which
+  // of its chunks are stored (one round trip) and appends the others, each once, to the open
+  // pack; hands the pack over for recording once full. Errors as StoreChunks, including
+  // that of an earlier pack's recording.
+  absl::Status Add(const std::vector<ChunkInput>& batch);
+  // Records the open pack, waits for every recording, and returns the totals of the session.
+  absl::StatusOr<StoreChunksResult> Flush();
+
+ private:
+  absl::Status WaitForRecording();
+  absl::Status HandOver();  // the open pack to the recording thread
+
+  ChunkStore& store_;
+  std::unique_ptr<PackWriter> writer_;
+  std::set<std::string> in_open_pack_;  // written to the open pack
+  std::set<std::string> in_recording_;  // in the pack being recorded
+  std::future<absl::Status> recording_;
+  StoreChunksResult recorded_;   // written by the recording thread, read after it joined
+  StoreChunksResult skipped_;    // chunks_skipped of Add's own checks
 };
 
 }  // namespace mlvc::server::store::pack

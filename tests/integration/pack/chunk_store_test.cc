@@ -198,6 +198,49 @@ TEST_CASE("ChunkStore stores content once and reads it back", "[chunks][postgres
   CHECK(blobs.ObjectCount() == 2);
 }
 
+TEST_CASE("PackSession fills packs across batches and writes a chunk once", "[chunks][postgres]") {
+  MigratedStore db;
+  InMemoryBlobStore blobs;
+  PackOptions options;
+  options.target_size = 200 * 1000;  // ~45 of the test chunks per pack
+  ChunkStore store(db.store.get(), &blobs, options);
+  TestContent content(120, 3);
+  const std::vector<ChunkInput> all = content.Batch();
+
+  PackSession session(store);
+  for (size_t begin = 0; begin < all.size(); begin += 10) {
+    std::vector<ChunkInput> batch(all.begin() + static_cast<std::ptrdiff_t>(begin),
+                                  all.begin() + static_cast<std::ptrdiff_t>(begin + 10));
+    // A chunk of the previous batch again: it sits in an unrecorded pack, written once.
+    if (begin > 0) batch.push_back(all[begin - 1]);
+    REQUIRE(session.Add(batch).ok());
+  }
+  auto flushed = session.Flush();
+  INFO(flushed.status().ToString());
+  REQUIRE(flushed.ok());
+  CHECK(flushed->chunks_stored == 120);
+  CHECK(flushed->chunks_skipped == 11);
+  // 12 batches, yet packs of the target size: 120 chunks of ~5 KB in 200 KB packs.
+  CHECK(flushed->packs_written >= 2);
+  CHECK(flushed->packs_written <= 4);
+  CHECK(blobs.ObjectCount() == static_cast<size_t>(flushed->packs_written));
+  CHECK(Count(db.uri, "SELECT count(*) FROM chunks") == 120);
+  CHECK(Count(db.uri, "SELECT count(*) FROM uploads") == 0);
+  REQUIRE(store.PutContent(content.id, content.size, content.hashes).ok());
+  absl::Status read;
+  CHECK(common::Sha256Hex(ReadAll(store, content.id, &read)) == content.id);
+  CHECK(read.ok());
+
+  // A session dropped without Flush leaves no object and records nothing.
+  TestContent other(5, 4);
+  {
+    PackSession dropped(store);
+    REQUIRE(dropped.Add(other.Batch()).ok());
+  }
+  CHECK(blobs.ObjectCount() == static_cast<size_t>(flushed->packs_written));
+  CHECK(Count(db.uri, "SELECT count(*) FROM chunks") == 120);
+}
+
 TEST_CASE("ChunkStore refuses bad chunks and unverified contents", "[chunks][postgres]") {
   MigratedStore db;
   InMemoryBlobStore blobs;
