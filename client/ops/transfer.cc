@@ -464,8 +464,10 @@ absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& i
     HashWindow(window);
     std::vector<std::string> ask;
     std::vector<size_t> ask_piece;
+    std::vector<bool> first_of_item(window.pieces.size());
     for (size_t k = 0; k < window.pieces.size(); ++k) {
       const Piece& p = window.pieces[k];
+      first_of_item[k] = manifests[p.item].chunk_hashes.empty();
       manifests[p.item].chunk_hashes.push_back(p.hash);
       if (seen.insert(p.hash).second) {
         ask.push_back(p.hash);
@@ -492,8 +494,15 @@ absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& i
     for (size_t k : ask_piece) {
       const Piece& p = window.pieces[k];
       if (lacking.count(p.hash) == 0) continue;
-      message.push_back(
+      remote::ChunkPayload& payload = message.emplace_back(
           remote::ChunkPayload{p.hash, window.bytes.substr(p.offset, p.length)});
+      // A content of several chunks whose first one is sent: most likely (a first push) all
+      // the others follow, so the server can verify it as it arrives instead of reading it
+      // back when committed. A one-chunk content needs no reading back anyway.
+      if (first_of_item[k] && items[p.item].size > p.length) {
+        payload.starts_content_id = items[p.item].content_id;
+        payload.starts_content_size = items[p.item].size;
+      }
       message_bytes += p.length;
       if (message_bytes >= remote::kChunkMessageBytes) {
         queued = messages.Push(std::move(message));

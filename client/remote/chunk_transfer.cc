@@ -60,6 +60,10 @@ class GrpcChunkUploadStream : public ChunkUploadStream {
       pb::ChunkData* data = message.add_chunks();
       data->set_hash(chunk.hash);
       data->set_data(chunk.data);
+      if (!chunk.starts_content_id.empty()) {
+        data->mutable_starts_content()->set_content_id(chunk.starts_content_id);
+        data->mutable_starts_content()->set_size(chunk.starts_content_size);
+      }
       bytes += chunk.data.size();
       ++count;
     }

@@ -174,6 +174,10 @@ struct MergeOutcome {
 struct ChunkPayload {
   std::string hash;
   std::string data;
+  // Set on the first chunk of a content whose chunks all follow in this stream, in order
+  // (proto ContentStart): the server verifies and records it as they arrive.
+  std::string starts_content_id;
+  uint64_t starts_content_size = 0;
 };
 
 // A content as the list of its chunks, in order (none for the empty content).

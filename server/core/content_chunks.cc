@@ -2,6 +2,7 @@
 // FindMissingChunks, UploadChunks, CommitContents, GetManifests, ReadChunks.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -24,15 +25,39 @@ absl::Status CheckHashes(const std::vector<std::string>& hashes, const char* wha
 
 // ---- UploadChunks ----
 
+// A content announced by ContentStart, hashed as its chunks arrive.
+struct StreamedContent {
+  std::string id;
+  uint64_t size = 0;
+  uint64_t received = 0;
+  common::Sha256 whole;
+  PackedHashes hashes;
+};
+
+// A streamed content that added up and hashed to its id, to record once its chunks are.
+struct VerifiedContent {
+  std::string id;
+  uint64_t size = 0;
+  PackedHashes hashes;
+};
+
+// Chunk hashes a stream keeps for the contents it verified (32 bytes each: 32 MiB, the
+// manifests of ~70 GiB at 64 KiB chunks); beyond that, contents are left to CommitContents.
+constexpr size_t kMaxStreamedHashes = 1 << 20;
+
 class ChunkUploadImpl : public ChunkUpload {
  public:
-  ChunkUploadImpl(store::pack::ChunkStore& chunks, uint64_t batch_bytes)
-      : batcher_(chunks, batch_bytes) {}
+  ChunkUploadImpl(store::MetadataStore& metadata, store::pack::ChunkStore& chunks,
+                  uint64_t batch_bytes)
+      : metadata_(metadata), batcher_(chunks, batch_bytes) {}
 
   absl::Status AddMessage(std::vector<ReceivedChunk>& message) override {
     uint64_t total = 0;
     for (const ReceivedChunk& c : message) {
       RETURN_IF_ERROR(CheckHashArg("chunk hash", c.hash));
+      if (!c.starts_content_id.empty()) {
+        RETURN_IF_ERROR(CheckHashArg("content id", c.starts_content_id));
+      }
       if (c.data.size() > kMaxChunkBytes) {
         return absl::InvalidArgumentError(absl::StrCat("chunk ", c.hash, " has ", c.data.size(),
                                                        " bytes, more than ", kMaxChunkBytes));
@@ -52,15 +77,82 @@ class ChunkUploadImpl : public ChunkUpload {
                                                 " bytes) does not match its hash"));
       }
     }
-    for (ReceivedChunk& c : message) RETURN_IF_ERROR(batcher_.Add(std::move(c)));
+    for (ReceivedChunk& c : message) {
+      Follow(c);
+      RETURN_IF_ERROR(batcher_.Add(std::move(c)));
+    }
     message.clear();
     return absl::OkStatus();
   }
 
-  absl::StatusOr<ChunkUploadResult> Finish() override { return batcher_.Finish(); }
+  absl::StatusOr<ChunkUploadResult> Finish() override {
+    ASSIGN_OR_RETURN(ChunkUploadResult result, batcher_.Finish());
+    // Every chunk of the stream is recorded now, so the contents it completed may be.
+    RETURN_IF_ERROR(RecordVerified());
+    return result;
+  }
 
  private:
+  // Feeds a verified chunk to the content announced before it. A content that does not add
+  // up exactly or hash to its id is dropped: CommitContents will read it back and say why.
+  void Follow(const ReceivedChunk& c) {
+    if (!c.starts_content_id.empty()) {
+      streamed_.reset();
+      if (complete_hashes_ >= kMaxStreamedHashes) return;
+      streamed_.emplace();
+      streamed_->id = c.starts_content_id;
+      streamed_->size = c.starts_content_size;
+    }
+    if (!streamed_.has_value()) return;
+    StreamedContent& s = *streamed_;
+    s.received += c.data.size();
+    if (s.received > s.size) {
+      streamed_.reset();
+      return;
+    }
+    s.whole.Update(c.data);
+    s.hashes.Add(c.hash);
+    if (s.received < s.size) return;
+    if (s.whole.FinishHex() == s.id && complete_ids_.insert(s.id).second) {
+      complete_hashes_ += s.hashes.size();
+      complete_.push_back({std::move(s.id), s.size, std::move(s.hashes)});
+    }
+    streamed_.reset();
+  }
+
+  // One transaction for all: a contents row each, then the manifest rows of those this
+  // transaction recorded, kManifestRowsPerStatement at a time.
+  absl::Status RecordVerified() {
+    if (complete_.empty()) return absl::OkStatus();
+    return metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+      std::vector<store::ContentHead> heads;
+      for (const VerifiedContent& c : complete_) {
+        heads.push_back({c.id, c.size, static_cast<int64_t>(c.hashes.size())});
+      }
+      ASSIGN_OR_RETURN(std::vector<std::string> won, txn.InsertContentHeads(heads));
+      const std::unordered_set<std::string> won_set(won.begin(), won.end());
+      std::vector<store::ContentChunkRow> rows;
+      for (const VerifiedContent& c : complete_) {
+        if (won_set.count(c.id) == 0) continue;  // recorded already
+        for (size_t i = 0; i < c.hashes.size(); ++i) {
+          rows.push_back({c.id, static_cast<int64_t>(i), c.hashes.Hex(i), 0});
+          if (rows.size() >= kManifestRowsPerStatement) {
+            RETURN_IF_ERROR(txn.InsertContentChunks(rows));
+            rows.clear();
+          }
+        }
+      }
+      if (!rows.empty()) RETURN_IF_ERROR(txn.InsertContentChunks(rows));
+      return absl::OkStatus();
+    });
+  }
+
+  store::MetadataStore& metadata_;
   ChunkBatcher batcher_;
+  std::optional<StreamedContent> streamed_;
+  std::vector<VerifiedContent> complete_;
+  std::unordered_set<std::string> complete_ids_;
+  size_t complete_hashes_ = 0;
 };
 
 // ---- CommitContents ----
@@ -327,7 +419,7 @@ absl::StatusOr<std::vector<std::string>> ContentService::FindMissingChunks(
 }
 
 std::unique_ptr<ChunkUpload> ContentService::BeginChunkUpload(const Caller&) {
-  return std::make_unique<ChunkUploadImpl>(chunks_, options_.upload_batch_bytes);
+  return std::make_unique<ChunkUploadImpl>(metadata_, chunks_, options_.upload_batch_bytes);
 }
 
 std::unique_ptr<ContentCommit> ContentService::BeginCommit(const Caller&) {

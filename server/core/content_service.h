@@ -84,8 +84,14 @@ class Download {
 
 // A chunk received by UploadChunks; its bytes are moved in (no copy).
 struct ReceivedChunk {
+  ReceivedChunk() = default;
+  ReceivedChunk(std::string h, std::string d) : hash(std::move(h)), data(std::move(d)) {}
   std::string hash;
   std::string data;
+  // Non-empty: the first chunk of this content, whose chunks the sender says follow in
+  // order (proto ContentStart).
+  std::string starts_content_id;
+  uint64_t starts_content_size = 0;
 };
 
 struct ChunkUploadResult {

@@ -89,7 +89,12 @@ grpc::Status ContentServiceImpl::UploadChunks(grpc::ServerContext* context,
     while (received.ok() && reader->Read(&message)) {
       chunks.clear();
       for (v1::ChunkData& c : *message.mutable_chunks()) {
-        chunks.push_back({std::move(*c.mutable_hash()), std::move(*c.mutable_data())});
+        core::ReceivedChunk& chunk =
+            chunks.emplace_back(std::move(*c.mutable_hash()), std::move(*c.mutable_data()));
+        if (c.has_starts_content()) {
+          chunk.starts_content_id = std::move(*c.mutable_starts_content()->mutable_content_id());
+          chunk.starts_content_size = c.starts_content().size();
+        }
       }
       received = upload->AddMessage(chunks);
       message.Clear();

@@ -135,7 +135,8 @@ struct Env {
   // as one more message after them.
   grpc::Status UploadChunks(const Content& c, v1::UploadChunksResponse* response,
                             const std::vector<size_t>& which = {},
-                            const v1::UploadChunksRequest* extra = nullptr) {
+                            const v1::UploadChunksRequest* extra = nullptr,
+                            const v1::ContentStart* starts = nullptr) {
     auto ctx = Ctx();
     auto writer = stub->UploadChunks(ctx.get(), response);
     v1::UploadChunksRequest message;
@@ -148,6 +149,7 @@ struct Env {
       v1::ChunkData* d = message.add_chunks();
       d->set_hash(c.hashes[i]);
       d->set_data(std::string(c.chunks[i]));
+      if (starts != nullptr && i == indexes.front()) *d->mutable_starts_content() = *starts;
       bytes += c.chunks[i].size();
       if (bytes >= (1 << 20)) {
         if (!writer->Write(message)) break;
@@ -384,6 +386,103 @@ TEST_CASE("the whole-content Upload stores into packs - reads and merges see it"
   const std::string other = common::Sha256Hex("other");
   CHECK(env.UploadWhole(data, other).error_code() == grpc::StatusCode::DATA_LOSS);
   CHECK(env.Download(other, 0, &bytes).error_code() == grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_CASE("a content announced in the upload stream is recorded without a read-back", "[content][postgres]") {
+  Env env;
+  Content c(MixedBytes(5 << 20, 21));
+  REQUIRE(c.hashes.size() > 20);
+  v1::ContentStart starts;
+  starts.set_content_id(c.id);
+  starts.set_size(c.bytes.size());
+  v1::UploadChunksResponse up;
+  grpc::Status s = env.UploadChunks(c, &up, {}, nullptr, &starts);
+  INFO(s.error_message());
+  REQUIRE(s.ok());
+  // Recorded when the stream ended: readable before any CommitContents.
+  std::string bytes;
+  REQUIRE(env.Download(c.id, 0, &bytes).ok());
+  CHECK(bytes == c.bytes);
+  CHECK(Count(env.uri, "SELECT count(*) FROM content_chunks") ==
+        static_cast<int64_t>(c.hashes.size()));
+  // The commit that follows finds it held.
+  std::vector<std::string> ids;
+  REQUIRE(env.Commit({&c}, 10000, &ids).ok());
+  CHECK(ids == std::vector<std::string>{c.id});
+  CHECK(Count(env.uri, "SELECT count(*) FROM content_chunks") ==
+        static_cast<int64_t>(c.hashes.size()));
+}
+
+TEST_CASE("a wrong content announcement records nothing and the commit still verifies", "[content][postgres]") {
+  Env env;
+  Content c(RandomBytes(3 << 20, 22));
+  std::string bytes;
+  SECTION("an id the chunks do not hash to") {
+    v1::ContentStart starts;
+    starts.set_content_id(common::Sha256Hex("something else"));
+    starts.set_size(c.bytes.size());
+    v1::UploadChunksResponse up;
+    REQUIRE(env.UploadChunks(c, &up, {}, nullptr, &starts).ok());
+    CHECK(Count(env.uri, "SELECT count(*) FROM contents WHERE chunk_count IS NOT NULL") == 0);
+    CHECK(env.Download(starts.content_id(), 0, &bytes).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  SECTION("a size the chunks do not add up to") {
+    v1::ContentStart starts;
+    starts.set_content_id(c.id);
+    starts.set_size(c.bytes.size() - 1);
+    v1::UploadChunksResponse up;
+    REQUIRE(env.UploadChunks(c, &up, {}, nullptr, &starts).ok());
+    CHECK(env.Download(c.id, 0, &bytes).error_code() == grpc::StatusCode::NOT_FOUND);
+  }
+  SECTION("a chunk left out of the stream") {
+    std::vector<size_t> which;
+    for (size_t i = 0; i < c.hashes.size(); ++i) {
+      if (i != 1) which.push_back(i);
+    }
+    v1::ContentStart starts;
+    starts.set_content_id(c.id);
+    starts.set_size(c.bytes.size());
+    v1::UploadChunksResponse up;
+    REQUIRE(env.UploadChunks(c, &up, which, nullptr, &starts).ok());
+    CHECK(env.Download(c.id, 0, &bytes).error_code() == grpc::StatusCode::NOT_FOUND);
+    REQUIRE(env.UploadChunks(c, &up, {1}).ok());
+  }
+  // Whatever happened, the commit reads the chunks back and records the content.
+  REQUIRE(env.Commit({&c}, 10000).ok());
+  REQUIRE(env.Download(c.id, 0, &bytes).ok());
+  CHECK(bytes == c.bytes);
+}
+
+TEST_CASE("a malformed content announcement is INVALID_ARGUMENT", "[content][postgres]") {
+  Env env;
+  Content c(RandomBytes(1 << 20, 23));
+  v1::ContentStart starts;
+  starts.set_content_id("not-a-content-id");
+  starts.set_size(c.bytes.size());
+  v1::UploadChunksResponse up;
+  grpc::Status s = env.UploadChunks(c, &up, {}, nullptr, &starts);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message().find("content id") != std::string::npos);
+}
+
+TEST_CASE("an upload stream fills packs across its batches", "[content][postgres]") {
+  Env env;
+  Content c(RandomBytes(6 << 20, 24));
+  core::ContentOptions options;
+  options.upload_batch_bytes = 1 << 20;
+  core::ContentService content(*env.store, *env.blobs, options);
+  auto upload = content.BeginChunkUpload(core::Caller{});
+  for (size_t i = 0; i < c.hashes.size(); ++i) {
+    std::vector<core::ReceivedChunk> message{{c.hashes[i], std::string(c.chunks[i])}};
+    REQUIRE(upload->AddMessage(message).ok());
+  }
+  auto stored = upload->Finish();
+  REQUIRE(stored.ok());
+  CHECK(stored->chunks_stored == static_cast<int64_t>(c.hashes.size()));
+  // Six batches of 1 MiB, one pack (the target is 64 MiB).
+  CHECK(Count(env.uri, "SELECT count(*) FROM packs") == 1);
+  CHECK(env.Missing(c.hashes).empty());
 }
 
 TEST_CASE("a broken chunk upload keeps the chunks received - the resume sends the rest", "[content][postgres]") {
