@@ -22,29 +22,33 @@ namespace mlvc::common {
 // Chunk sizes, in bytes. Every chunk of a stream has min_size <= length <= max_size except
 // the last, which may be shorter.
 //
-// Defaults: avg 8 KiB, min 2 KiB, max 64 KiB (FastCDC's own evaluation setting). Measured
-// with tests/bench/chunk_bench.cc (command in its header; full table in the README) on a
-// 256 MiB random file; "re-sent" = bytes of chunks of the edited file not in the old one:
+// Defaults: avg 64 KiB, min 16 KiB, max 512 KiB. Measured with tests/bench/chunk_bench.cc
+// (command in its header; full table in the README) on a 256 MiB random file; "re-sent" =
+// bytes of chunks of the edited file not in the old one:
 //
 //   avg/min/max        chunks  mean B  CPU MB/s  re-sent: 1% scattered 4K  1 MiB insert
 //   4K/1K/32K           57445    4673      2985                     3.44%         0.39%
-//   8K/2K/64K (dflt)    28717    9348      3104                     5.02%         0.39%
+//   8K/2K/64K           28717    9348      3104                     5.02%         0.39%
 //   16K/4K/128K         14392   18652      3330                     7.78%         0.40%
-//   64K/16K/512K         3591   74752      3742                    21.23%         0.47%
+//   64K/16K/512K (dflt)  3591   74752      3742                    21.23%         0.47%
 //   256K/64K/2M           884  303660      3915                    56.41%         0.49%
 //   1M/256K/8M            221 1214640      3916                    96.50%         0.78%
 //
-// The insert case is cheap at any size. The scattered case is bounded by geometry: every
-// overwritten 4 KiB block re-sends the chunk(s) around it, about 1% x (4 KiB + 2 x mean
-// chunk) / 4 KiB, so NO average keeps it under 3% except ~2-4 KiB (4K/1K/32K: 3.44%). 8 KiB
-// halves the per-chunk costs of 4 KiB (128 Ki chunks per GiB: rows, pack-index entries,
-// 4 MiB of ids to look up per GiB, a 5 GiB file = 575 Ki chunks) for 5.0% instead of 3.4%
-// in that worst case; a 1% overwrite in one run re-sends 1.01%. Chunking costs ~0.3 ns/B
-// of CPU, well under SHA-256 (1.8 GB/s here), so the size is not a speed trade-off.
+// What decides is the cost of each chunk elsewhere. Every chunk is a chunks row, a manifest
+// row per content using it, a probe in FindMissingChunks and a pack-index entry; measured on
+// a 1 GiB push at 8 KiB (131 Ki chunks), Postgres spent 5.7 s of CPU per GiB on them, more
+// than the client and mlvcd together (inserting a chunks row ~20 us, a manifest row ~10 us,
+// a probe ~5 us), so no first push could beat ~3 s per GiB. 64 KiB cuts that eightfold,
+// as the Xet store of large ML files does with the same average. The price is the
+// scattered case: every overwritten 4 KiB block re-sends the chunk(s) around it, about
+// 1% x (4 KiB + 2 x mean chunk) / 4 KiB, so small scattered in-place edits (a database
+// file's pages) re-send ~20% instead of 5%. Edits of checkpoints and datasets touch
+// contiguous regions (a rewritten tensor, an appended shard, an insert), which re-send
+// ~1% at any average. Chunking costs ~0.3 ns/B of CPU, well under SHA-256 (1.8 GB/s here).
 struct ChunkerOptions {
-  uint32_t min_size = 2 * 1024;
-  uint32_t avg_size = 8 * 1024;  // must be a power of two
-  uint32_t max_size = 64 * 1024;
+  uint32_t min_size = 16 * 1024;
+  uint32_t avg_size = 64 * 1024;  // must be a power of two
+  uint32_t max_size = 512 * 1024;
 };
 
 // Returns INVALID_ARGUMENT unless 64 <= min_size < avg_size < max_size, avg_size is a power

@@ -294,7 +294,7 @@ std::string MixedBytes(size_t n, uint64_t seed) {
 TEST_CASE("chunked round trip - upload commit manifests chunks and download", "[content][postgres]") {
   Env env;
   Content c(MixedBytes(3 << 20, 1));
-  REQUIRE(c.hashes.size() > 200);
+  REQUIRE(c.hashes.size() > 20);
   CHECK(env.Missing(c.hashes).size() == std::set<std::string>(c.hashes.begin(), c.hashes.end()).size());
 
   v1::UploadChunksResponse up;
@@ -307,13 +307,13 @@ TEST_CASE("chunked round trip - upload commit manifests chunks and download", "[
   std::string bytes;
   CHECK(env.Download(c.id, 0, &bytes).error_code() == grpc::StatusCode::NOT_FOUND);
 
-  // A manifest in parts of 100 hashes (the paged path), then committing again is cheap.
+  // A manifest in parts of 10 hashes (the paged path), then committing again is cheap.
   std::vector<std::string> ids;
-  s = env.Commit({&c}, 100, &ids);
+  s = env.Commit({&c}, 10, &ids);
   INFO(s.error_message());
   REQUIRE(s.ok());
   CHECK(ids == std::vector<std::string>{c.id});
-  REQUIRE(env.Commit({&c}, 100, &ids).ok());
+  REQUIRE(env.Commit({&c}, 10, &ids).ok());
   CHECK(Count(env.uri, "SELECT count(*) FROM content_chunks") ==
         static_cast<int64_t>(c.hashes.size()));
 
@@ -368,7 +368,7 @@ TEST_CASE("the whole-content Upload stores into packs - reads and merges see it"
   INFO(s.error_message());
   REQUIRE(s.ok());
   CHECK_FALSE(*env.blobs->Exists(id));  // no whole blob: chunks in packs
-  CHECK(Count(env.uri, "SELECT count(*) FROM contents WHERE chunk_count > 100") == 1);
+  CHECK(Count(env.uri, "SELECT count(*) FROM contents WHERE chunk_count > 20") == 1);
   CHECK(Count(env.uri, "SELECT count(*) FROM packs") >= 1);
   // The server cut with the client's chunker: a chunked push of the same bytes has nothing
   // left to send.

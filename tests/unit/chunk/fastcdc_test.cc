@@ -81,8 +81,15 @@ TEST_CASE("fastcdc: boundaries of a fixed input are pinned", "[chunk]") {
   // Same reason: these lengths are what every client and server must agree on.
   const std::string data = RandomBytes(64 * 1024, 1);
   std::vector<uint64_t> lengths;
-  for (const ChunkRef& c : ChunkBuffer(data)) lengths.push_back(c.length);
+  for (const ChunkRef& c : ChunkBuffer(data, ChunkerOptions{2048, 8192, 65536})) {
+    lengths.push_back(c.length);
+  }
   CHECK(lengths == std::vector<uint64_t>{8385, 9737, 10521, 9909, 17515, 9431, 38});
+  // And with the defaults.
+  const std::string more = RandomBytes(512 * 1024, 1);
+  lengths.clear();
+  for (const ChunkRef& c : ChunkBuffer(more)) lengths.push_back(c.length);
+  CHECK(lengths == std::vector<uint64_t>{81797, 53331, 85527, 65313, 83462, 87415, 67443});
 }
 
 TEST_CASE("fastcdc: empty input gives no chunks", "[chunk]") {
@@ -136,7 +143,7 @@ TEST_CASE("fastcdc: chunks tile the input within min and max sizes", "[chunk]") 
 }
 
 TEST_CASE("fastcdc: boundaries do not depend on feed sizes", "[chunk]") {
-  const std::string data = RandomBytes(2 * 1024 * 1024, 3);
+  const std::string data = RandomBytes(12 * 1024 * 1024, 3);
   const std::vector<ChunkRef> whole = ChunkBuffer(data);
   REQUIRE(whole.size() > 100);
   CHECK(ChunkInPieces(data, 1) == whole);
@@ -176,7 +183,7 @@ TEST_CASE("fastcdc: an insert near the start shifts only nearby boundaries", "[c
     ++after;
     if (new_hashes.count(Sha256Hex(std::string_view(base).substr(c.offset, c.length)))) ++kept;
   }
-  REQUIRE(after > 1000);
+  REQUIRE(after > 300);
   CHECK(kept >= after * 95 / 100);
   // In practice only the chunk around the insert changes; allow a couple.
   CHECK(after - kept <= 3);
@@ -192,13 +199,13 @@ TEST_CASE("fastcdc: an insert of 1 MiB at the start re-sends about that MiB", "[
 
 TEST_CASE("fastcdc: overwriting 1 percent in scattered 4 KiB blocks", "[chunk]") {
   // Each overwritten block dirties the chunk(s) around it, so the re-sent share is about
-  // 1% x (4 KiB + ~2 x mean chunk) / 4 KiB: measured 5.0% with the default 8 KiB average
+  // 1% x (4 KiB + ~2 x mean chunk) / 4 KiB: measured 21% with the default 64 KiB average
   // and 3.4% with a 4 KiB average on 256 MiB (see common/chunk/README.md).
   const std::string base = RandomBytes(32 << 20, 9);
   const std::string edited = OverwriteScattered(base, 10);
   const double resent_default = static_cast<double>(ResentBytes(base, edited)) / base.size();
   CHECK(resent_default >= 0.01);
-  CHECK(resent_default <= 0.065);
+  CHECK(resent_default <= 0.30);
   const double resent_4k =
       static_cast<double>(ResentBytes(base, edited, ChunkerOptions{1024, 4096, 32768})) /
       base.size();
@@ -212,7 +219,9 @@ TEST_CASE("fastcdc: overwriting 1 percent in one run re-sends about 1 percent", 
   edited.replace(base.size() / 2, base.size() / 100, RandomBytes(base.size() / 100, 13));
   const double resent = static_cast<double>(ResentBytes(base, edited)) / base.size();
   CHECK(resent >= 0.01);
-  CHECK(resent <= 0.012);
+  // Plus the chunks cut through at either end: about two means (~150 KiB at the default).
+  CHECK(resent * static_cast<double>(base.size()) <=
+        static_cast<double>(base.size() / 100 + 4 * ChunkerOptions().avg_size));
 }
 
 TEST_CASE("fastcdc: invalid options are rejected", "[chunk]") {
