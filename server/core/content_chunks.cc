@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <unordered_set>
 
 #include "absl/strings/str_cat.h"
@@ -524,11 +525,34 @@ absl::Status ContentService::ReadChunks(
     ASSIGN_OR_RETURN(locations, txn.GetChunkLocations(hashes));
     return absl::OkStatus();
   }));
+  // A window of the request at a time is read in pack order, then sent in request order: a
+  // checkout asks in path order, which need not be the order the chunks were pushed in, and
+  // reading each chunk where it lies costs a reopen (a ranged GET on an object store) or
+  // reading through the gap before it.
   store::pack::PackReader reader(&blobs_);  // verifies every chunk: corrupt is never served
-  std::string bytes;
-  for (const store::ChunkLocation& loc : locations) {
-    RETURN_IF_ERROR(reader.ReadChunk(loc, &bytes));
-    RETURN_IF_ERROR(sink(loc.chunk.hash, bytes));
+  std::vector<std::string> window;
+  std::vector<size_t> order;
+  for (size_t begin = 0; begin < locations.size();) {
+    size_t end = begin;
+    uint64_t bytes = 0;
+    while (end < locations.size() &&
+           (end == begin || bytes + locations[end].chunk.raw_length <= kReadWindowBytes)) {
+      bytes += locations[end].chunk.raw_length;
+      ++end;
+    }
+    order.resize(end - begin);
+    for (size_t i = begin; i < end; ++i) order[i - begin] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const store::ChunkLocation& x = locations[a];
+      const store::ChunkLocation& y = locations[b];
+      return std::tie(x.pack_key, x.chunk.offset) < std::tie(y.pack_key, y.chunk.offset);
+    });
+    window.assign(end - begin, std::string());
+    for (size_t i : order) RETURN_IF_ERROR(reader.ReadChunk(locations[i], &window[i - begin]));
+    for (size_t i = begin; i < end; ++i) {
+      RETURN_IF_ERROR(sink(locations[i].chunk.hash, window[i - begin]));
+    }
+    begin = end;
   }
   return absl::OkStatus();
 }

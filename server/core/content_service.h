@@ -33,6 +33,9 @@ namespace mlvc::server::core {
 inline constexpr size_t kMaxChunkHashes = 10000;          // per request or manifest part
 inline constexpr size_t kMaxChunkBytes = 1 << 20;         // one chunk
 inline constexpr size_t kMaxChunkMessageBytes = 2 << 20;  // one UploadChunks message
+// ReadChunks reads this much of a request (raw bytes, one chunk more at most) in pack order
+// before sending it in request order: its memory per stream.
+inline constexpr uint64_t kReadWindowBytes = 8 << 20;
 
 struct ContentOptions {
   store::pack::PackOptions pack;

@@ -388,6 +388,25 @@ TEST_CASE("the whole-content Upload stores into packs - reads and merges see it"
   CHECK(env.Download(other, 0, &bytes).error_code() == grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_CASE("ReadChunks answers in request order whatever the order in the packs", "[content][postgres]") {
+  Env env;
+  Content c(RandomBytes(20 << 20, 25));  // more than one read window
+  REQUIRE(c.hashes.size() > 100);
+  v1::UploadChunksResponse up;
+  REQUIRE(env.UploadChunks(c, &up).ok());
+  // Reversed and interleaved: every chunk lies out of pack order.
+  std::vector<std::string> asked;
+  std::string expected;
+  for (size_t k = 0; k < c.hashes.size(); ++k) {
+    const size_t i = (k % 2 == 0) ? c.hashes.size() - 1 - k / 2 : k / 2;
+    asked.push_back(c.hashes[i]);
+    expected.append(c.chunks[i]);
+  }
+  std::string bytes;
+  REQUIRE(env.ReadChunks(asked, &bytes).ok());  // checks the hashes come in asked order
+  CHECK(bytes == expected);
+}
+
 TEST_CASE("a content announced in the upload stream is recorded without a read-back", "[content][postgres]") {
   Env env;
   Content c(MixedBytes(5 << 20, 21));
