@@ -1,5 +1,6 @@
 #include "client/ops/commit.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -116,6 +117,12 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
     uploads.push_back(internal::UploadItem{id, it->second->relpath,
                                            wc.AbsPath(it->second->relpath), it->second->size});
   }
+  // In path order, as a checkout writes them: the chunks then lie in the server's packs in
+  // the order a checkout asks for them, and files are read folder by folder.
+  std::sort(uploads.begin(), uploads.end(),
+            [](const internal::UploadItem& a, const internal::UploadItem& b) {
+              return a.relpath < b.relpath;
+            });
   {
     internal::Transfer transfer(*remote, TransferProgress::Direction::kUpload, observer);
     uint64_t bytes = 0;
