@@ -263,6 +263,38 @@ TEST_CASE("S3BlobStore: 403 maps to PERMISSION_DENIED", "[s3]") {
   CHECK(Count(proxy.seen(), "PUT", store->ObjectPath(key)) == 1);  // not retried
 }
 
+TEST_CASE("S3BlobStore: a refused part while others are in flight fails and aborts the upload", "[s3]") {
+  S3Config c = Config();
+  FaultProxy proxy(c.endpoint, [](const std::string& method, const std::string& target) {
+    if (method == "PUT" && absl::StrContains(target, "partNumber=2&")) {
+      return Action{Action::kRespond, 403, FaultProxy::ErrorXml("AccessDenied", "Access Denied")};
+    }
+    if (method == "DELETE" && absl::StrContains(target, "uploadId=")) {
+      return Action{Action::kRespond, 204, ""};  // s3rver lacks AbortMultipartUpload
+    }
+    return Action{};
+  });
+  c.endpoint = proxy.endpoint();
+  auto store = OpenStore(c);
+  const std::string key = common::Sha256Hex("part 2 refused");
+  absl::Status status;
+  {
+    auto writer = store->NewWriter(key);
+    REQUIRE(writer.ok());
+    for (size_t i = 0; i < 40 && status.ok(); ++i) status = (*writer)->Append(Piece(i));
+    if (status.ok()) status = (*writer)->Commit();
+    // Closed after a failure.
+    CHECK(absl::IsFailedPrecondition((*writer)->Append("more")));
+  }
+  CHECK(absl::IsPermissionDenied(status));
+  INFO(status.message());
+  CHECK(absl::StrContains(status.message(), "AccessDenied"));
+  const std::string path = store->ObjectPath(key);
+  CHECK(Count(proxy.seen(), "POST", path + "?uploadId=") == 0);  // never completed
+  CHECK(Count(proxy.seen(), "DELETE", path + "?uploadId=") == 1);
+  CHECK_FALSE(*store->Exists(key));
+}
+
 TEST_CASE("S3BlobStore: a missing bucket maps to FAILED_PRECONDITION", "[s3]") {
   S3Config c = Config();
   S3Config missing = c;
