@@ -38,7 +38,7 @@ class GrpcChunkUploadStream : public ChunkUploadStream {
     }
   }
 
-  absl::Status Write(const std::vector<ChunkPayload>& chunks) override {
+  absl::Status Write(std::vector<ChunkPayload>& chunks) override {
     pb::UploadChunksRequest message;
     size_t bytes = 0;
     size_t count = 0;
@@ -55,16 +55,17 @@ class GrpcChunkUploadStream : public ChunkUploadStream {
       count = 0;
       return !broken_;
     };
-    for (const ChunkPayload& chunk : chunks) {
+    for (ChunkPayload& chunk : chunks) {
       if (bytes > 0 && bytes + chunk.data.size() > kChunkMessageBytes && !flush()) break;
       pb::ChunkData* data = message.add_chunks();
       data->set_hash(chunk.hash);
-      data->set_data(chunk.data);
+      const size_t size = chunk.data.size();
+      data->set_data(std::move(chunk.data));
       if (!chunk.starts_content_id.empty()) {
         data->mutable_starts_content()->set_content_id(chunk.starts_content_id);
         data->mutable_starts_content()->set_size(chunk.starts_content_size);
       }
-      bytes += chunk.data.size();
+      bytes += size;
       ++count;
     }
     flush();

@@ -35,9 +35,10 @@ inline constexpr size_t kChunkMessageBytes = 1 << 20;
 class ChunkUploadStream {
  public:
   virtual ~ChunkUploadStream() = default;
-  // Sends `chunks` (whole chunks, in messages of about kChunkMessageBytes). Returns an error
-  // when the stream broke; Finish() then says why.
-  virtual absl::Status Write(const std::vector<ChunkPayload>& chunks) = 0;
+  // Sends `chunks` (whole chunks, in messages of about kChunkMessageBytes), moving their
+  // bytes out (the GiBs of a push are not copied once more). Returns an error when the
+  // stream broke; Finish() then says why.
+  virtual absl::Status Write(std::vector<ChunkPayload>& chunks) = 0;
   // Ends the stream and returns the server's account of it (DATA_LOSS names a chunk that
   // did not match its hash).
   virtual absl::StatusOr<UploadChunksStats> Finish() = 0;
