@@ -82,6 +82,7 @@ absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
   }
   // Download a batch together, then install it in tree order on this thread (the working
   // copy and the progress callback are not thread-safe).
+  std::vector<std::vector<const remote::TreeFile*>> batches;
   for (size_t begin = 0; begin < tree.size();) {
     std::vector<const remote::TreeFile*> batch;
     uint64_t batch_bytes = 0;
@@ -92,6 +93,14 @@ absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
       batch_bytes += tree[i].size;
     }
     begin += batch.size();
+    batches.push_back(std::move(batch));
+  }
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const std::vector<const remote::TreeFile*>& batch = batches[b];
+    // The server describes the next batch while this one is written and installed
+    // (DownloadAll takes the oldest prefetch: this batch's).
+    if (b == 0) transfer.PrefetchManifests(batch);
+    if (b + 1 < batches.size()) transfer.PrefetchManifests(batches[b + 1]);
     absl::StatusOr<std::vector<std::string>> temps = internal::DownloadAll(wc, transfer, batch);
     result.transfer = transfer.Stats();
     RETURN_IF_ERROR(internal::SaveOnError(wc, temps.status()));

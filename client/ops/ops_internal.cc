@@ -94,12 +94,14 @@ absl::StatusOr<std::vector<std::string>> DownloadAll(
 
 absl::Status InstallFetched(wc::WorkingCopy& wc, const std::string& temp,
                             const remote::TreeFile& file) {
-  absl::Status installed = wc.InstallFile(temp, file.path, file.executable);
+  // Lockable files become read-only on the way in (DownloadContents creates the temporary
+  // file with that mode already, so mostly there is no chmod).
+  absl::StatusOr<wc::WorkingCopy::InstalledFile> installed =
+      wc.InstallFile(temp, file.path, file.executable, wc::WantsReadOnly(wc, file.path));
   if (!installed.ok()) {
     std::remove(temp.c_str());
-    return installed;
+    return installed.status();
   }
-  RETURN_IF_ERROR(wc::ApplyLockMode(wc, file.path));  // lockable files: read-only
   wc::WcEntry entry;
   entry.relpath = file.path;
   entry.base_content_id = file.content_id;
@@ -107,7 +109,7 @@ absl::Status InstallFetched(wc::WorkingCopy& wc, const std::string& temp,
   entry.kind = ToWcKind(file.kind);
   entry.executable = file.executable;
   entry.schedule = wc::Schedule::kNormal;
-  RETURN_IF_ERROR(wc.RecordDiskState(entry));
+  wc.RecordDiskState(entry, *installed);
   wc.Put(std::move(entry));
   return absl::OkStatus();
 }

@@ -19,6 +19,7 @@
 
 #include "client/ops/ops_internal.h"
 #include "client/ops/parallel_for.h"
+#include "client/wc/lockable.h"
 #include "common/chunk/fastcdc.h"
 #include "common/hash/sha256.h"
 #include "common/status/status_macros.h"
@@ -306,6 +307,16 @@ absl::StatusOr<std::vector<std::string>> DownloadWhole(
   return temps;
 }
 
+// Distinct content ids of `files` in the order of first use: one manifest each.
+std::vector<std::string> ManifestIds(const std::vector<const remote::TreeFile*>& files) {
+  std::vector<std::string> ids;
+  std::unordered_set<std::string_view> seen;
+  for (const remote::TreeFile* file : files) {
+    if (seen.insert(file->content_id).second) ids.push_back(file->content_id);
+  }
+  return ids;
+}
+
 }  // namespace
 
 // ---- Transfer ----
@@ -373,6 +384,30 @@ void Transfer::AddWholeBytes(uint64_t sent, uint64_t received) {
   std::lock_guard<std::mutex> lock(mu_);
   whole_sent_ += sent;
   whole_received_ += received;
+}
+
+void Transfer::PrefetchManifests(const std::vector<const remote::TreeFile*>& files) {
+  if (!chunked_ || files.empty()) return;
+  Prefetch prefetch;
+  prefetch.ids = ManifestIds(files);
+  // The ids are copied: the caller's batch may go before the answer comes.
+  prefetch.answer = std::async(std::launch::async, [this, ids = prefetch.ids] {
+    return remote_.GetManifests(ids);
+  });
+  prefetches_.push_back(std::move(prefetch));
+}
+
+std::optional<absl::StatusOr<std::vector<remote::RemoteManifest>>> Transfer::TakeManifests(
+    const std::vector<std::string>& content_ids) {
+  if (prefetches_.empty()) return std::nullopt;
+  if (prefetches_.front().ids != content_ids) {
+    prefetches_.clear();  // waits for the answers, dropped
+    return std::nullopt;
+  }
+  absl::StatusOr<std::vector<remote::RemoteManifest>> answer =
+      prefetches_.front().answer.get();
+  prefetches_.pop_front();
+  return answer;
 }
 
 TransferStats Transfer::Stats() const {
@@ -545,12 +580,13 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
   if (!transfer.chunked()) return DownloadWhole(transfer, files, temps);
 
   remote::Remote& remote = transfer.remote();
-  std::vector<std::string> ids;
+  std::vector<std::string> ids = ManifestIds(files);
   std::unordered_map<std::string, size_t> manifest_of;
-  for (const remote::TreeFile* file : files) {
-    if (manifest_of.emplace(file->content_id, ids.size()).second) ids.push_back(file->content_id);
-  }
-  absl::StatusOr<std::vector<remote::RemoteManifest>> manifests = remote.GetManifests(ids);
+  for (size_t k = 0; k < ids.size(); ++k) manifest_of.emplace(ids[k], k);
+  std::optional<absl::StatusOr<std::vector<remote::RemoteManifest>>> prefetched =
+      transfer.TakeManifests(ids);
+  absl::StatusOr<std::vector<remote::RemoteManifest>> manifests =
+      prefetched ? *std::move(prefetched) : remote.GetManifests(ids);
   if (absl::IsUnimplemented(manifests.status())) {
     transfer.set_unchunked();
     return DownloadWhole(transfer, files, temps);
@@ -668,7 +704,9 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
         transfer.AddDone(m.size, 1);
         continue;
       }
-      int fd = ::open(temps[i].c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+      // Created with the mode it is installed with (execute, lock), sparing a chmod.
+      int fd = ::open(temps[i].c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+                      static_cast<mode_t>(wc::CreateMode(wc, file.path, file.executable)));
       if (fd < 0) return Errno("write", temps[i]);
       common::Sha256 hash;
       uint64_t written = 0;

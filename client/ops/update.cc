@@ -112,18 +112,36 @@ absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoin
   // Steps run in plan (path) order, a batch at a time: the batch's new and changed files are
   // first downloaded together, then every step is applied on this thread (the working copy
   // and the progress callback are not thread-safe).
-  for (size_t begin = 0, end = 0; begin < steps.size(); begin = end) {
+  struct Batch {
+    size_t begin = 0;
+    size_t end = 0;
     std::vector<const remote::TreeFile*> fetches;
+  };
+  std::vector<Batch> batches;
+  for (size_t begin = 0, end = 0; begin < steps.size(); begin = end) {
+    Batch batch;
     uint64_t batch_bytes = 0;
     for (end = begin; end < steps.size(); ++end) {
       if (!is_fetch(steps[end].kind)) continue;
-      if (fetches.size() >= internal::kFetchBatch ||
-          (!fetches.empty() && batch_bytes >= internal::kFetchBatchBytes)) {
+      if (batch.fetches.size() >= internal::kFetchBatch ||
+          (!batch.fetches.empty() && batch_bytes >= internal::kFetchBatchBytes)) {
         break;
       }
-      fetches.push_back(&*steps[end].target);
+      batch.fetches.push_back(&*steps[end].target);
       batch_bytes += steps[end].target->size;
     }
+    batch.begin = begin;
+    batch.end = end;
+    batches.push_back(std::move(batch));
+  }
+  // The server describes the next batch's contents while this batch is written and applied
+  // (DownloadAll takes the oldest prefetch: this batch's).
+  if (!batches.empty()) transfer.PrefetchManifests(batches.front().fetches);
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const size_t begin = batches[b].begin;
+    const size_t end = batches[b].end;
+    const std::vector<const remote::TreeFile*>& fetches = batches[b].fetches;
+    if (b + 1 < batches.size()) transfer.PrefetchManifests(batches[b + 1].fetches);
     std::vector<std::string> temps;
     if (!fetches.empty()) {
       absl::StatusOr<std::vector<std::string>> downloaded =

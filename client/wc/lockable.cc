@@ -30,6 +30,15 @@ bool HoldsLock(const WorkingCopy& wc, std::string_view relpath) {
   return std::binary_search(held.begin(), held.end(), relpath);
 }
 
+bool WantsReadOnly(const WorkingCopy& wc, std::string_view relpath) {
+  return IsLockable(wc, relpath) && !HoldsLock(wc, relpath);
+}
+
+uint32_t CreateMode(const WorkingCopy& wc, std::string_view relpath, bool executable) {
+  const uint32_t mode = executable ? 0777 : 0666;
+  return WantsReadOnly(wc, relpath) ? mode & ~static_cast<uint32_t>(0222) : mode;
+}
+
 absl::Status ApplyLockMode(const WorkingCopy& wc, const std::string& relpath) {
   const std::string abspath = wc.AbsPath(relpath);
   struct stat st;
@@ -40,7 +49,7 @@ absl::Status ApplyLockMode(const WorkingCopy& wc, const std::string& relpath) {
   if (!S_ISREG(st.st_mode)) return absl::OkStatus();
   const mode_t mode = st.st_mode & 07777;
   mode_t want = mode;
-  if (IsLockable(wc, relpath) && !HoldsLock(wc, relpath)) {
+  if (WantsReadOnly(wc, relpath)) {
     want = mode & ~static_cast<mode_t>(S_IWUSR | S_IWGRP | S_IWOTH);
   } else if ((mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0) {
     want = mode | S_IWUSR;

@@ -4,6 +4,7 @@
 // Requires: abseil. Used by: client/ops.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,14 @@ bool IsLockable(const WorkingCopy& wc, std::string_view relpath);
 
 // True when this working copy holds the lock of `relpath` (WcConfig::held_locks).
 bool HoldsLock(const WorkingCopy& wc, std::string_view relpath);
+
+// True when `relpath` should be read-only: lockable, and its lock not held here.
+bool WantsReadOnly(const WorkingCopy& wc, std::string_view relpath);
+
+// The mode to create a download of `relpath` with (open(2) then applies the umask), so that
+// WorkingCopy::InstallFile(..., read_only = WantsReadOnly()) need not chmod it: read and
+// write for all (and execute when `executable`), without the write bits when read-only.
+uint32_t CreateMode(const WorkingCopy& wc, std::string_view relpath, bool executable);
 
 // Sets the mode `relpath` should have: without any write bit when lockable and not held,
 // with the owner's write bit otherwise (only when it was read-only: a file never made

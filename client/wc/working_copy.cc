@@ -1,10 +1,12 @@
 #include "client/wc/working_copy.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -201,17 +203,21 @@ absl::Status WorkingCopy::RecordDiskState(WcEntry& entry) const {
   if (st.type != NodeType::kRegular) {
     return absl::InternalError(absl::StrCat("'", abspath, "' is not a regular file"));
   }
-  entry.disk_size = st.size;
-  entry.mtime_ns = st.mtime_ns;
-  const bool racy = st.mtime_ns > internal::NowNs() - kRacyMarginNs;
-  if (st.size == entry.base_size && !racy) {
+  RecordDiskState(entry, InstalledFile{st.size, st.mtime_ns});
+  return absl::OkStatus();
+}
+
+void WorkingCopy::RecordDiskState(WcEntry& entry, const InstalledFile& installed) const {
+  entry.disk_size = installed.size;
+  entry.mtime_ns = installed.mtime_ns;
+  const bool racy = installed.mtime_ns > internal::NowNs() - kRacyMarginNs;
+  if (installed.size == entry.base_size && !racy) {
     entry.disk_content_id = entry.base_content_id;
     entry.disk_kind = entry.kind;
   } else {
     // Not provably that content: let the next Scan() look.
     entry.disk_content_id.clear();
   }
-  return absl::OkStatus();
 }
 
 absl::Status WorkingCopy::Save() const {
@@ -232,52 +238,119 @@ absl::Status WorkingCopy::Save() const {
 
 std::string WorkingCopy::TempPath() const {
   static std::atomic<uint64_t> counter{0};
+  static const pid_t pid = ::getpid();  // one per process: the counter tells calls apart
   const std::string dir = AdminDir(root_) + "/" + kTempDirName;
-  // A failure shows up when the caller creates the file.
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  return absl::StrCat(dir, "/dl-", ::getpid(), "-", internal::NowNs(), "-",
-                      counter.fetch_add(1));
+  if (!temp_dir_made_) {
+    // A failure shows up when the caller creates the file.
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    temp_dir_made_ = !ec;
+  }
+  return absl::StrCat(dir, "/dl-", pid, "-", internal::NowNs(), "-", counter.fetch_add(1));
 }
 
-absl::Status WorkingCopy::InstallFile(const std::string& temp_abspath,
-                                      const std::string& relpath, bool executable) const {
+absl::Status WorkingCopy::MakeParents(const std::string& relpath, bool trust_known) const {
   // Parent folders, top-down.
   std::string parent;
   for (std::string_view component : SplitSlashes(common::RelpathDirname(relpath))) {
     if (!parent.empty()) parent.push_back('/');
     parent.append(component);
+    if (trust_known && known_dirs_.count(parent) != 0) continue;
     const std::string abspath = AbsPath(parent);
     ASSIGN_OR_RETURN(FileStat st, internal::StatPath(abspath));
-    if (st.type == NodeType::kDirectory) continue;
-    if (st.type != NodeType::kAbsent) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot create folder '", parent, "': something else is in the way"));
+    if (st.type != NodeType::kDirectory) {
+      if (st.type != NodeType::kAbsent) {
+        known_dirs_.erase(parent);
+        return absl::FailedPreconditionError(absl::StrCat(
+            "cannot create folder '", parent, "': something else is in the way"));
+      }
+      if (::mkdir(abspath.c_str(), 0777) != 0 && errno != EEXIST) {
+        return internal::ErrnoError("cannot create folder", abspath, errno);
+      }
     }
-    if (::mkdir(abspath.c_str(), 0777) != 0 && errno != EEXIST) {
-      return internal::ErrnoError("cannot create folder", abspath, errno);
-    }
+    known_dirs_.insert(parent);
   }
-  const std::string target = AbsPath(relpath);
-  ASSIGN_OR_RETURN(FileStat existing, internal::StatPath(target));
-  if (existing.type != NodeType::kAbsent && existing.type != NodeType::kRegular) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot write '", relpath, "': a folder or special file is in the way"));
-  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkingCopy::InstallFile(const std::string& temp_abspath,
+                                      const std::string& relpath, bool executable) const {
+  return Install(temp_abspath, relpath, executable, std::nullopt).status();
+}
+
+absl::StatusOr<WorkingCopy::InstalledFile> WorkingCopy::InstallFile(
+    const std::string& temp_abspath, const std::string& relpath, bool executable,
+    bool read_only) const {
+  return Install(temp_abspath, relpath, executable, read_only);
+}
+
+absl::StatusOr<WorkingCopy::InstalledFile> WorkingCopy::Install(
+    const std::string& temp_abspath, const std::string& relpath, bool executable,
+    std::optional<bool> read_only) const {
+  RETURN_IF_ERROR(MakeParents(relpath, /*trust_known=*/true));
   struct stat st;
   if (::stat(temp_abspath.c_str(), &st) != 0) {
     return internal::ErrnoError("cannot stat", temp_abspath, errno);
   }
-  mode_t mode = st.st_mode & 0777;
+  const mode_t mode = st.st_mode & 07777;
+  const mode_t perms = mode & 0777;  // set-id and sticky bits are dropped
   // Execute permission follows read permission, as git checks out an executable file.
-  mode = executable ? (mode | ((mode & 0444) >> 2)) : (mode & ~static_cast<mode_t>(0111));
-  if (::chmod(temp_abspath.c_str(), mode) != 0) {
+  mode_t want =
+      executable ? (perms | ((perms & 0444) >> 2)) : (perms & ~static_cast<mode_t>(0111));
+  constexpr mode_t kWriteBits = S_IWUSR | S_IWGRP | S_IWOTH;
+  if (read_only.has_value()) {
+    if (*read_only) {
+      want &= ~kWriteBits;
+    } else if ((want & kWriteBits) == 0) {
+      want |= S_IWUSR;
+    }
+  }
+  if (want != mode && ::chmod(temp_abspath.c_str(), want) != 0) {
     return internal::ErrnoError("cannot chmod", temp_abspath, errno);
   }
-  if (::rename(temp_abspath.c_str(), target.c_str()) != 0) {
-    return internal::ErrnoError("cannot move a download into", target, errno);
+  const InstalledFile installed{static_cast<uint64_t>(st.st_size),
+                                static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                                    st.st_mtim.tv_nsec};
+  const std::string target = AbsPath(relpath);
+  const auto move_in = [&]() -> absl::Status {
+    // Mostly nothing is there yet (a checkout, a file new in an update): moving it in only
+    // if so spares stat'ing the target; whatever stands there makes it fail with EEXIST.
+    if (!no_rename_noreplace_) {
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        if (::renameat2(AT_FDCWD, temp_abspath.c_str(), AT_FDCWD, target.c_str(),
+                        RENAME_NOREPLACE) == 0) {
+          return absl::OkStatus();
+        }
+        if (errno == EEXIST) break;
+        if (errno == EINVAL || errno == ENOSYS) {
+          no_rename_noreplace_ = true;  // not supported here: stat first, as below
+          break;
+        }
+        if ((errno != ENOENT && errno != ENOTDIR) || attempt == 1) {
+          return internal::ErrnoError("cannot move a download into", target, errno);
+        }
+        // A remembered folder is gone (or was replaced): look at every parent again.
+        known_dirs_.clear();
+        RETURN_IF_ERROR(MakeParents(relpath, /*trust_known=*/false));
+      }
+    }
+    ASSIGN_OR_RETURN(FileStat existing, internal::StatPath(target));
+    if (existing.type != NodeType::kAbsent && existing.type != NodeType::kRegular) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot write '", relpath, "': a folder or special file is in the way"));
+    }
+    if (::rename(temp_abspath.c_str(), target.c_str()) != 0) {
+      return internal::ErrnoError("cannot move a download into", target, errno);
+    }
+    return absl::OkStatus();
+  };
+  absl::Status moved = move_in();
+  if (!moved.ok()) {
+    // The source stays as it was (resolve installs a file of the tree, NAME.mine).
+    if (want != mode) ::chmod(temp_abspath.c_str(), mode);
+    return moved;
   }
-  return absl::OkStatus();
+  return installed;
 }
 
 absl::Status WorkingCopy::RemoveFile(const std::string& relpath) const {
@@ -294,6 +367,7 @@ absl::Status WorkingCopy::RemoveFile(const std::string& relpath) const {
        dir = common::RelpathDirname(dir)) {
     // Stops at the first folder that still holds something (or cannot be removed).
     if (::rmdir(AbsPath(std::string(dir)).c_str()) != 0) break;
+    known_dirs_.erase(std::string(dir));
   }
   return absl::OkStatus();
 }

@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -162,6 +163,14 @@ class WorkingCopy {
   // When the size on disk is not `entry.base_size`, or the mtime is racy, the content id is
   // not cached, so the next Scan() hashes the file. INTERNAL when it cannot be stat'ed.
   absl::Status RecordDiskState(WcEntry& entry) const;
+  // Size and mtime of a file InstallFile() just put in place (taken from the temporary file
+  // before it moved: a rename or chmod changes neither).
+  struct InstalledFile {
+    uint64_t size = 0;
+    int64_t mtime_ns = 0;
+  };
+  // RecordDiskState() from what InstallFile() reported, without stat'ing again (same rules).
+  void RecordDiskState(WcEntry& entry, const InstalledFile& installed) const;
 
   // Writes .mlvc/state.pb atomically (temporary file, fsync, rename) when the state changed
   // since Open() or the last Save() (Put, Erase, mutable_config, a Scan that recorded a
@@ -185,6 +194,15 @@ class WorkingCopy {
   // stands where a parent folder is needed; INTERNAL on other I/O errors.
   absl::Status InstallFile(const std::string& temp_abspath, const std::string& relpath,
                            bool executable) const;
+  // InstallFile() that also sets the write bits (none when `read_only`; else the owner's
+  // when there were none, as ApplyLockMode() does) and reports the installed file's size and
+  // mtime. A temporary file created with its final mode (CreateMode() in lockable.h) is not
+  // chmod'ed. Folders found or made are remembered for the life of this object (a working
+  // copy is opened per operation), so a fresh checkout stats no parent per file; one that
+  // vanished meanwhile is made again.
+  absl::StatusOr<InstalledFile> InstallFile(const std::string& temp_abspath,
+                                            const std::string& relpath, bool executable,
+                                            bool read_only) const;
   // Deletes the file at `relpath` if it is there (absent is OK), then the parent folders it
   // leaves empty, up to (not including) the root. FAILED_PRECONDITION when a folder
   // stands at `relpath`; INTERNAL on an I/O error.
@@ -201,6 +219,19 @@ class WorkingCopy {
   mutable bool unsaved_ = false;
   // Opened from a version 1 .mlvc/state.json, removed by the next successful Save().
   mutable bool legacy_state_file_ = false;
+
+  // Both InstallFile()s; `read_only` unset: the write bits are kept.
+  absl::StatusOr<InstalledFile> Install(const std::string& temp_abspath,
+                                        const std::string& relpath, bool executable,
+                                        std::optional<bool> read_only) const;
+  // Makes the parent folders of `relpath`; `trust_known`: skips those in known_dirs_.
+  absl::Status MakeParents(const std::string& relpath, bool trust_known) const;
+  // Install path caches (mutable: InstallFile is const to its callers, these only spare
+  // system calls). Relpaths of folders known to exist; whether .mlvc/tmp was made; whether
+  // the file system refused renameat2(RENAME_NOREPLACE).
+  mutable std::unordered_set<std::string> known_dirs_;
+  mutable bool temp_dir_made_ = false;
+  mutable bool no_rename_noreplace_ = false;
 };
 
 }  // namespace mlvc::client::wc
