@@ -377,6 +377,8 @@ absl::StatusOr<std::unique_ptr<ChunkCache>> ChunkCache::Open(const CacheOptions&
 
 bool ChunkCache::enabled() const { return impl_->enabled; }
 
+uint64_t ChunkCache::max_bytes() const { return impl_->options.max_bytes; }
+
 bool ChunkCache::Contains(const std::string& hash_hex) const {
   if (!impl_->enabled) return false;
   std::optional<std::string> key = HashKey(hash_hex);

@@ -68,12 +68,16 @@ class ChunkCache {
   ChunkCache& operator=(const ChunkCache&) = delete;
 
   bool enabled() const;
+  // The cap (CacheOptions::max_bytes).
+  uint64_t max_bytes() const;
   // True when the index has the chunk (it may still turn out corrupt or evicted on Get).
   bool Contains(const std::string& hash_hex) const;
   // The chunk's bytes, verified against `hash_hex`; nullopt when absent, unreadable or
   // corrupt (then dropped from the index).
   std::optional<std::string> Get(const std::string& hash_hex);
-  // Stores a chunk whose bytes the caller has verified. No-op when disabled or present.
+  // Stores a chunk. No-op when disabled or present. Get() verifies what it returns, so a
+  // chunk stored with the wrong bytes is dropped when read, never returned; callers still
+  // store only what they have reason to believe (a download checked as a whole file).
   // Evicts when the cache grows past its cap. INTERNAL on a write error (the cache is then
   // read-only for this instance; callers may ignore the error, it is only a cache).
   absl::Status Put(const std::string& hash_hex, std::string_view data);

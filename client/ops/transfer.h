@@ -13,10 +13,11 @@
 //
 // Download: GetManifests for the batch (or its answer prefetched while the previous batch
 // was written: PrefetchManifests), then the chunks in file order are grouped (~8 MiB);
-// kDownloadStreams workers fill groups ahead of the writer (from the cache, else ReadChunks;
-// every chunk is verified, and fetched chunks go into the cache), at most kGroupsAhead
+// kDownloadStreams workers fill groups ahead of the writer (from the cache, which verifies
+// what it returns, else ReadChunks; fetched chunks go into the cache), at most kGroupsAhead
 // groups in memory. The calling thread writes each file to its temporary file as its chunks
-// arrive, hashing it, and checks the whole-content SHA-256 and size before returning it.
+// arrive, hashing it, and checks the whole-content SHA-256 and size before returning it:
+// that check, not one per chunk, is what keeps a bad byte out of the tree.
 // Each temporary file is created with the mode it is installed with (wc::CreateMode).
 //
 // A server without chunked transfer (UNIMPLEMENTED) gets the whole-content calls instead.
@@ -50,6 +51,12 @@ namespace mlvc::client::ops::internal {
 inline constexpr int kUploadStreams = 1;
 // ReadChunks streams at once (the server holds about one message per stream).
 inline constexpr int kDownloadStreams = 3;
+// A downloaded content larger than 1/kCacheAdmitShare of the chunk cache's cap does not go
+// into the cache (chunks already there are still used): one such file would push out a
+// quarter or more of everything else, and writing it costs as much again as writing the
+// file (a 1 GiB checkout spent ~0.4 s of system time on it with the default 2 GiB cap).
+// MLVC_CACHE_SIZE raises the cap for machines that switch between big versions.
+inline constexpr uint64_t kCacheAdmitShare = 4;
 
 // One operation's transfers: its remote, the chunk cache (opened on the first download),
 // the observer, and the progress totals.

@@ -195,11 +195,12 @@ class Remote {
   absl::StatusOr<std::vector<RemoteManifest>> GetManifests(
       const std::vector<std::string>& content_ids);
   // Fetches chunks (batched) and calls `sink` with each, in the order of `chunk_hashes`,
-  // after checking it against its hash (DATA_LOSS when it does not match, or when the
-  // server's answer skips or reorders chunks). An error from `sink` stops the read and is
-  // returned. NOT_FOUND for a chunk the server does not hold.
+  // after checking it against its hash unless `verify_each` is false (DATA_LOSS when it
+  // does not match, or when the server's answer skips or reorders chunks). An error from
+  // `sink` stops the read and is returned. NOT_FOUND for a chunk the server does not hold.
   absl::Status ReadChunks(const std::vector<std::string>& chunk_hashes,
-                          const std::function<absl::Status(ChunkPayload&&)>& sink);
+                          const std::function<absl::Status(ChunkPayload&&)>& sink,
+                          bool verify_each = true);
   // Chunk bytes sent and received so far by this instance (all streams together).
   TransferCounters counters() const;
 

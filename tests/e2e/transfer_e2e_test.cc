@@ -301,6 +301,26 @@ TEST_CASE("MLVC_CACHE_SIZE=0 turns the chunk cache off and a malformed size is r
   ::unsetenv("MLVC_CACHE_SIZE");
 }
 
+TEST_CASE("a file over a quarter of the cache cap is not cached - smaller ones are", "[e2e][transfer]") {
+  Fixture f;
+  REQUIRE(f.Checkout("up").ok());
+  WriteRandomFile(f.user.Sub("up/big.bin"), 4 * kMiB, 81);
+  WriteRandomFile(f.user.Sub("up/small.bin"), 1 * kMiB, 82);
+  REQUIRE(f.Commit("up").ok());
+  ::setenv("MLVC_CACHE_SIZE", "12M", 1);  // admits contents up to 3 MiB
+  absl::StatusOr<ops::CheckoutResult> first = f.Checkout("a");
+  absl::StatusOr<ops::CheckoutResult> second = f.Checkout("b");
+  ::unsetenv("MLVC_CACHE_SIZE");
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  INFO(Describe(second->transfer));
+  CHECK(first->transfer.chunk_bytes_received == 5 * kMiB);
+  // The small file comes from the cache, the big one from the server again.
+  CHECK(second->transfer.bytes_from_cache == 1 * kMiB);
+  CHECK(second->transfer.chunk_bytes_received == 4 * kMiB);
+  CHECK(ReadFile(f.user.Sub("b/big.bin")) == ReadFile(f.user.Sub("up/big.bin")));
+}
+
 TEST_CASE("mlvc reports the chunk bytes it moved in --json", "[e2e][transfer]") {
   MlvcServer server;
   MlvcClient user(server.admin_token());
