@@ -62,7 +62,8 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
   };
 
   std::vector<StatusItem> items;
-  std::unordered_set<std::string> seen;  // versioned relpaths found as regular files
+  // Entries found as regular files, by address: no copy of 10,000 paths to hash.
+  std::unordered_set<const WcEntry*> seen;
   std::vector<std::string> pending_dirs = {""};
   while (!pending_dirs.empty()) {
     const std::string dir = std::move(pending_dirs.back());
@@ -76,8 +77,10 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
       ASSIGN_OR_RETURN(bool more, (*reader)->Next(name));
       if (!more) break;
       if (absl::AsciiStrToLower(name) == kAdminDirName) continue;
+      // `dir` passed this test when it was entered, so the name and the length decide.
+      if (!IsVersionableRelpath(name)) continue;
       const std::string relpath = dir.empty() ? name : absl::StrCat(dir, "/", name);
-      if (!IsVersionableRelpath(relpath)) continue;
+      if (relpath.size() > common::kMaxPathBytes) continue;
       ASSIGN_OR_RETURN(FileStat st, (*reader)->Stat(name));
       if (st.type == NodeType::kDirectory) {
         ASSIGN_OR_RETURN(FileStat admin,
@@ -97,7 +100,7 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
       }
       WcEntry& entry = entry_it->second;
       if (entry.schedule == Schedule::kDeleted) {
-        seen.insert(relpath);
+        seen.insert(&entry);
         items.push_back(StatusItem{relpath, StatusCode::kDeleted});
         continue;
       }
@@ -135,7 +138,7 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
           unsaved_ = true;  // Save() keeps it
         }
       }
-      seen.insert(relpath);
+      seen.insert(&entry);
       StatusItem item{relpath, StatusCode::kModified, content_id, st.size, kind,
                       st.executable};
       item.conflicted = entry.conflicted;
@@ -150,7 +153,7 @@ absl::StatusOr<std::vector<StatusItem>> WorkingCopy::Scan(
   }
 
   for (const auto& [relpath, entry] : entries_) {
-    if (seen.count(relpath) != 0 || !wanted(relpath)) continue;
+    if (seen.count(&entry) != 0 || !wanted(relpath)) continue;
     items.push_back(StatusItem{relpath, entry.schedule == Schedule::kDeleted
                                             ? StatusCode::kDeleted
                                             : StatusCode::kMissing});
