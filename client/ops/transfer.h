@@ -43,11 +43,12 @@
 
 namespace mlvc::client::ops::internal {
 
-// UploadChunks streams at once. One: mlvcd buffers and stores per stream, and measured
-// with the 1 GiB memory e2e test its peak RSS was 107 MiB with one stream, 194 MiB with two
-// and 221 MiB with three (target: 200 MiB); on two cores a second stream adds no CPU to a
-// pipeline that is already CPU-bound (hashing on both sides), so it would only cost memory.
-// Raise it once the server's per-stream memory is bounded (ContentOptions says 16 MiB).
+// UploadChunks streams at once. One: a content's chunks then travel in order on one stream,
+// which is what lets mlvcd verify a content as it arrives (ContentStart) instead of reading
+// it back; and a 1 GiB first push keeps both cores busy already (four SHA-256 passes, the
+// chunking, the copies and Postgres), so a second stream would add memory, not speed.
+// Spreading the contents over several streams (each content on one) is the way to use
+// more cores.
 inline constexpr int kUploadStreams = 1;
 // ReadChunks streams at once (the server holds about one message per stream).
 inline constexpr int kDownloadStreams = 3;
