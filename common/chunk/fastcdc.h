@@ -36,8 +36,8 @@ namespace mlvc::common {
 //
 // What decides is the cost of each chunk elsewhere. Every chunk is a chunks row, a manifest
 // row per content using it, a probe in FindMissingChunks and a pack-index entry; measured on
-// a 1 GiB push at 8 KiB (131 Ki chunks), Postgres spent 5.7 s of CPU per GiB on them, more
-// than the client and mlvcd together (inserting a chunks row ~20 us, a manifest row ~10 us,
+// a 1 GiB push at 8 KiB (131 Ki chunks), Postgres spent 5-5.7 s of CPU per GiB on them, as
+// much as mlvcd and twice the client (inserting a chunks row ~20 us, a manifest row ~10 us,
 // a probe ~5 us), so no first push could beat ~3 s per GiB. 64 KiB cuts that eightfold,
 // as the Xet store of large ML files does with the same average. The price is the
 // scattered case: every overwritten 4 KiB block re-sends the chunk(s) around it, about
