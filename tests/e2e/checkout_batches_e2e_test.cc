@@ -22,6 +22,7 @@
 #include "tests/e2e/e2e_macros.h"
 #include "tests/e2e/support/mlvc_client.h"
 #include "tests/e2e/support/mlvc_server.h"
+#include "tests/e2e/support/transfer_fixture.h"
 #include "tests/support/temp_dir.h"
 
 namespace mlvc::testing {
@@ -35,35 +36,15 @@ namespace wc = ::mlvc::client::wc;
 constexpr size_t kFiles = 3 * ops::internal::kFetchBatch + 100;
 
 // Stops the transfer once `files` files were done.
-class StopAfterFiles : public ops::TransferObserver {
+class StopAfterFiles : public CancelWhen {
  public:
-  explicit StopAfterFiles(uint64_t files) : files_(files) {}
-  void OnProgress(const ops::TransferProgress& progress) override { last = progress; }
-  bool Cancelled() override { return last.files_done >= files_; }
-  ops::TransferProgress last;
-
- private:
-  uint64_t files_;
+  explicit StopAfterFiles(uint64_t files)
+      : CancelWhen([files](const ops::TransferProgress& p) { return p.files_done >= files; }) {}
 };
 
-class Fixture {
+class Fixture : public TransferFixture {
  public:
-  Fixture() : user(server.admin_token()) {
-    ::setenv("XDG_CACHE_HOME", cache_home.path().c_str(), 1);
-    ::unsetenv("MLVC_CACHE_SIZE");
-    MLVC_OK(user, user.home(), "repo", "create", "many", "--server", server.address());
-    endpoint.server = server.address();
-    endpoint.token = server.admin_token();
-  }
-
-  absl::StatusOr<ops::CheckoutResult> Checkout(const std::string& dir,
-                                               ops::TransferObserver* observer = nullptr) {
-    ops::CheckoutOptions options;
-    options.endpoint = endpoint;
-    options.repository = "many";
-    options.dir_abspath = user.Sub(dir);
-    return ops::Checkout(options, nullptr, observer);
-  }
+  Fixture() : TransferFixture("many") {}
 
   // kFiles small files in 40 folders (every seventh with the same content, so that chunks
   // repeat across batches), an executable script and a lockable model; committed.
@@ -79,20 +60,10 @@ class Fixture {
     fs::permissions(user.Sub("up/bin/run.sh"), fs::perms::owner_exec | fs::perms::group_exec,
                     fs::perm_options::add);
     WriteFile(user.Sub("up/models/m.pt"), "weights");
-    absl::StatusOr<wc::WorkingCopy> copy = wc::WorkingCopy::Open(user.Sub("up"));
-    REQUIRE(copy.ok());
-    REQUIRE(ops::Add(*copy, {""}).ok());
-    REQUIRE(copy->Save().ok());
-    absl::StatusOr<ops::CommitResult> committed =
-        ops::Commit(*copy, endpoint, "many files", {}, false, nullptr);
+    absl::StatusOr<ops::CommitResult> committed = Commit("up", nullptr, "many files");
     INFO(committed.status().ToString());
     REQUIRE(committed.ok());
   }
-
-  MlvcServer server;
-  MlvcClient user;
-  TempDir cache_home;
-  ops::Endpoint endpoint;
 };
 
 mode_t ModeOf(const std::string& path) {

@@ -23,6 +23,7 @@
 #include "tests/e2e/e2e_macros.h"
 #include "tests/e2e/support/mlvc_client.h"
 #include "tests/e2e/support/mlvc_server.h"
+#include "tests/e2e/support/transfer_fixture.h"
 #include "tests/support/temp_dir.h"
 
 namespace mlvc::testing {
@@ -35,55 +36,16 @@ namespace wc = ::mlvc::client::wc;
 constexpr uint64_t kMiB = 1 << 20;
 
 // Stops the transfer once `limit` bytes crossed the wire; records the last progress seen.
-class StopAfter : public ops::TransferObserver {
+class StopAfter : public CancelWhen {
  public:
-  explicit StopAfter(uint64_t limit) : limit_(limit) {}
-  void OnProgress(const ops::TransferProgress& progress) override { last = progress; }
-  bool Cancelled() override { return last.wire_bytes >= limit_; }
-  ops::TransferProgress last;
-
- private:
-  uint64_t limit_;
+  explicit StopAfter(uint64_t limit)
+      : CancelWhen([limit](const ops::TransferProgress& p) { return p.wire_bytes >= limit; }) {}
 };
 
 // A server, a repository, and this process's chunk cache in a fresh folder.
-class Fixture {
+class Fixture : public TransferFixture {
  public:
-  Fixture() : user(server.admin_token()) {
-    ::setenv("XDG_CACHE_HOME", cache_home.path().c_str(), 1);
-    ::unsetenv("MLVC_CACHE_SIZE");
-    MLVC_OK(user, user.home(), "repo", "create", "weights", "--server", server.address());
-    endpoint.server = server.address();
-    endpoint.token = server.admin_token();
-  }
-
-  // Checks out `ref` of the repository into DIR (a fresh folder under the user's home).
-  absl::StatusOr<ops::CheckoutResult> Checkout(const std::string& dir,
-                                               ops::TransferObserver* observer = nullptr,
-                                               const std::string& ref = "") {
-    ops::CheckoutOptions options;
-    options.endpoint = endpoint;
-    options.repository = "weights";
-    options.ref = ref;
-    options.dir_abspath = user.Sub(dir);
-    return ops::Checkout(options, nullptr, observer);
-  }
-
-  // Adds every unversioned file of `dir` and commits.
-  absl::StatusOr<ops::CommitResult> Commit(const std::string& dir,
-                                           ops::TransferObserver* observer = nullptr) {
-    absl::StatusOr<wc::WorkingCopy> copy = wc::WorkingCopy::Open(user.Sub(dir));
-    if (!copy.ok()) return copy.status();
-    absl::StatusOr<std::vector<std::string>> added = ops::Add(*copy, {""});
-    if (!added.ok()) return added.status();
-    if (absl::Status saved = copy->Save(); !saved.ok()) return saved;
-    return ops::Commit(*copy, endpoint, "change", {}, false, observer);
-  }
-
-  MlvcServer server;
-  MlvcClient user;
-  TempDir cache_home;
-  ops::Endpoint endpoint;
+  Fixture() : TransferFixture("weights") {}
 };
 
 std::string Describe(const ops::TransferStats& s) {
