@@ -121,31 +121,11 @@ class ChunkUploadImpl : public ChunkUpload {
     streamed_.reset();
   }
 
-  // One transaction for all: a contents row each, then the manifest rows of those this
-  // transaction recorded, kManifestRowsPerStatement at a time.
   absl::Status RecordVerified() {
-    if (complete_.empty()) return absl::OkStatus();
-    return metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-      std::vector<store::ContentHead> heads;
-      for (const VerifiedContent& c : complete_) {
-        heads.push_back({c.id, c.size, static_cast<int64_t>(c.hashes.size())});
-      }
-      ASSIGN_OR_RETURN(std::vector<std::string> won, txn.InsertContentHeads(heads));
-      const std::unordered_set<std::string> won_set(won.begin(), won.end());
-      std::vector<store::ContentChunkRow> rows;
-      for (const VerifiedContent& c : complete_) {
-        if (won_set.count(c.id) == 0) continue;  // recorded already
-        for (size_t i = 0; i < c.hashes.size(); ++i) {
-          rows.push_back({c.id, static_cast<int64_t>(i), c.hashes.Hex(i), 0});
-          if (rows.size() >= kManifestRowsPerStatement) {
-            RETURN_IF_ERROR(txn.InsertContentChunks(rows));
-            rows.clear();
-          }
-        }
-      }
-      if (!rows.empty()) RETURN_IF_ERROR(txn.InsertContentChunks(rows));
-      return absl::OkStatus();
-    });
+    std::vector<ManifestView> views;
+    views.reserve(complete_.size());
+    for (const VerifiedContent& c : complete_) views.push_back({c.id, c.size, c.hashes});
+    return RecordManifests(metadata_, views);
   }
 
   store::MetadataStore& metadata_;

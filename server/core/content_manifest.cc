@@ -1,5 +1,7 @@
 #include "server/core/content_manifest.h"
 
+#include <unordered_set>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/hash/sha256.h"
@@ -84,24 +86,36 @@ absl::Status CheckHashArg(const char* what, const std::string& id) {
                                                  "' is not 64 lowercase hex digits"));
 }
 
-absl::Status RecordManifest(store::MetadataStore& metadata, const std::string& id, uint64_t size,
-                            const PackedHashes& hashes) {
+absl::Status RecordManifests(store::MetadataStore& metadata,
+                             const std::vector<ManifestView>& manifests) {
+  if (manifests.empty()) return absl::OkStatus();
   return metadata.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    store::ContentHead head{id, size, static_cast<int64_t>(hashes.size())};
-    ASSIGN_OR_RETURN(std::vector<std::string> won, txn.InsertContentHeads({head}));
-    if (won.empty()) return absl::OkStatus();  // already has a manifest
-    std::vector<store::ContentChunkRow> rows;
-    for (size_t begin = 0; begin < hashes.size(); begin += kManifestRowsPerStatement) {
-      const size_t end = std::min(hashes.size(), begin + kManifestRowsPerStatement);
-      rows.clear();
-      rows.reserve(end - begin);
-      for (size_t i = begin; i < end; ++i) {
-        rows.push_back({id, static_cast<int64_t>(i), hashes.Hex(i), 0});
-      }
-      RETURN_IF_ERROR(txn.InsertContentChunks(rows));
+    std::vector<store::ContentHead> heads;
+    heads.reserve(manifests.size());
+    for (const ManifestView& m : manifests) {
+      heads.push_back({m.id, m.size, static_cast<int64_t>(m.hashes.size())});
     }
+    ASSIGN_OR_RETURN(std::vector<std::string> won, txn.InsertContentHeads(heads));
+    const std::unordered_set<std::string> won_set(won.begin(), won.end());
+    std::vector<store::ContentChunkRow> rows;
+    for (const ManifestView& m : manifests) {
+      if (won_set.count(m.id) == 0) continue;  // already has a manifest
+      for (size_t i = 0; i < m.hashes.size(); ++i) {
+        rows.push_back({m.id, static_cast<int64_t>(i), m.hashes.Hex(i), 0});
+        if (rows.size() >= kManifestRowsPerStatement) {
+          RETURN_IF_ERROR(txn.InsertContentChunks(rows));
+          rows.clear();
+        }
+      }
+    }
+    if (!rows.empty()) RETURN_IF_ERROR(txn.InsertContentChunks(rows));
     return absl::OkStatus();
   });
+}
+
+absl::Status RecordManifest(store::MetadataStore& metadata, const std::string& id, uint64_t size,
+                            const PackedHashes& hashes) {
+  return RecordManifests(metadata, {ManifestView{id, size, hashes}});
 }
 
 }  // namespace mlvc::server::core

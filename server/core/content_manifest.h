@@ -64,10 +64,21 @@ class ChunkBatcher {
 // INVALID_ARGUMENT naming `what` unless `id` is 64 lowercase hex digits.
 absl::Status CheckHashArg(const char* what, const std::string& id);
 
-// Records content `id` of `size` bytes as the chunks `hashes`, in one transaction (manifest
-// rows written kManifestRowsPerStatement at a time). The caller has verified the chunks
-// (stored, adding up to `size`, hashing to `id`). A content that already has a manifest
-// keeps it. NOT_FOUND when a chunk is not stored.
+// A verified content to record: its id, size and chunks in order (not owned).
+struct ManifestView {
+  const std::string& id;
+  uint64_t size;
+  const PackedHashes& hashes;
+};
+
+// Records each content of `manifests` as its chunks, all in one transaction: the contents
+// rows, then the manifest rows of those this transaction recorded, kManifestRowsPerStatement
+// at a time. The caller has verified the chunks (stored, adding up to the size, hashing to
+// the id). A content that already has a manifest keeps it. REQUIRES: ids distinct.
+// NOT_FOUND when a chunk is not stored.
+absl::Status RecordManifests(store::MetadataStore& metadata,
+                             const std::vector<ManifestView>& manifests);
+// RecordManifests of one content.
 absl::Status RecordManifest(store::MetadataStore& metadata, const std::string& id, uint64_t size,
                             const PackedHashes& hashes);
 
