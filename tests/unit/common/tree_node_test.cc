@@ -74,6 +74,12 @@ TEST_CASE("tree_node: malformed encodings are rejected", "[common][tree]") {
       "tt - 1 " + id + " a\n",                           // two-letter kind
       "t - 1 " + id + " b\nt - 1 " + id + " a\n",        // unsorted
       "t - 1 " + id + " a\nt - 1 " + id + " a\n",        // duplicate
+      "t - 1 " + id + " a/b\n",                          // a path, not a name
+      "d - 0 " + id + " ..\n",                           // parent directory
+      "d - 0 " + id + " .\n",                            // this directory
+      "t - 1 " + id + " .mlvc\n",                        // reserved for the working copy
+      "t - 1 " + id + " a" + std::string(1, '\0') + "\n",  // NUL in the name
+      "t - 1 " + id + " a\rb\n",                         // control character
   };
   for (const std::string& enc : bad) {
     INFO(enc);
