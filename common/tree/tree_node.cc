@@ -74,7 +74,9 @@ absl::StatusOr<std::vector<TreeNodeEntry>> DecodeTreeNode(std::string_view encod
     if (f[1][0] != 'x' && f[1][0] != '-') return absl::InvalidArgumentError("tree node: bad mode");
     e.executable = f[1][0] == 'x';
     auto [ptr, ec] = std::from_chars(f[2].data(), f[2].data() + f[2].size(), e.size);
-    if (ec != std::errc() || ptr != f[2].data() + f[2].size()) {
+    // A leading zero would be a second spelling of the same listing, with another hash.
+    if (ec != std::errc() || ptr != f[2].data() + f[2].size() ||
+        (f[2].size() > 1 && f[2][0] == '0')) {
       return absl::InvalidArgumentError("tree node: bad size");
     }
     if (!IsContentId(f[3])) return absl::InvalidArgumentError("tree node: bad id");

@@ -67,6 +67,8 @@ TEST_CASE("tree_node: malformed encodings are rejected", "[common][tree]") {
       "t - -1 " + id + " a\n",                           // negative size
       "t - 1x " + id + " a\n",                           // junk in size
       "t - 99999999999999999999999 " + id + " a\n",      // size overflow
+      "t - 012 " + id + " a\n",                          // not canonical: a leading zero
+      "d - 00 " + id + " a\n",                           // not canonical: zero as "00"
       "t - 1 " + id.substr(1) + " a\n",                  // short id
       "t - 1 " + id + "\n",                              // no name
       "t - 1 " + id + " \n",                             // empty name
