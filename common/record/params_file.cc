@@ -165,7 +165,8 @@ absl::StatusOr<ParamMap> ParseJson(std::string_view text, std::string_view label
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number beyond double's range ("1e999") throws out_of_range.
     // what() is "[json.exception.parse_error.101] parse error at line L, column C: ...";
     // the bracketed id means nothing to a user.
     std::string_view what = e.what();

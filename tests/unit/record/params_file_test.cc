@@ -91,6 +91,17 @@ TEST_CASE("record: Malformed JSON is INVALID_ARGUMENT with line and column", "[r
   CHECK(msg.find("json.exception") == std::string::npos);
 }
 
+TEST_CASE("record: A JSON number beyond double's range is INVALID_ARGUMENT", "[record]") {
+  for (const char* text : {R"({"loss": 1e999})", R"({"lr": -7E7777})", "7E7777"}) {
+    INFO(text);
+    auto m = ParseRecordFile("metrics.json", text);
+    REQUIRE(m.status().code() == absl::StatusCode::kInvalidArgument);
+    std::string msg(m.status().message());
+    CHECK(msg.find("metrics.json: malformed JSON: number overflow") != std::string::npos);
+    CHECK(msg.find("json.exception") == std::string::npos);
+  }
+}
+
 TEST_CASE("record: Malformed YAML is INVALID_ARGUMENT with line and column", "[record]") {
   auto m = ParseRecordFile("params.yaml", "lr: 0.1\noptimizer: [adam\nepochs: 3\n");
   REQUIRE(m.status().code() == absl::StatusCode::kInvalidArgument);
