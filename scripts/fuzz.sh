@@ -73,6 +73,8 @@ run_target() {
     cp -R "tests/fuzz/regressions/$t/." "$dir/corpus/regressions/"
   fi
   if [ "$seconds" = 0 ]; then limit=(-runs=0); else limit=(-max_total_time="$seconds"); fi
+  # Tokens of formats parsed by uninstrumented libraries (yaml-cpp), where there are some.
+  if [ -f "$root/tests/fuzz/$t.dict" ]; then limit+=(-dict="$root/tests/fuzz/$t.dict"); fi
   local rc=0
   # -timeout: one input taking 10 s is a hang worth reporting; `timeout` guards the guard.
   timeout $((seconds + 300)) "$build/tests/fuzz/${t}_fuzz" "${limit[@]}" \
