@@ -111,8 +111,10 @@ for t in "${targets[@]}"; do
   fi
   failed+=("$t")
   artifact=$(grep -Eo 'Test unit written to .*' "$dir/log" | tail -n 1 | sed 's/Test unit written to //' || true)
-  echo "  $t FAILED (exit $rc); the end of its log ($dir/log):"
-  grep -vE '^(#[0-9]+|INFO:|MS:|base unit:|0x|\\x)' "$dir/log" | tail -n 40 | sed 's/^/    | /'
+  echo "  $t FAILED (exit $rc); why, then the stack (all of it in $dir/log):"
+  grep -E 'FUZZ_CHECK|ERROR:|runtime error|what\(\)|terminate called|SUMMARY' "$dir/log" |
+    head -n 8 | sed 's/^/    | /' || true
+  grep -E '^ +#[0-9]+ 0x' "$dir/log" | head -n 25 | sed 's/^/    | /' || true
   if [ -n "$artifact" ]; then
     echo "    crashing input: $artifact"
     echo "    reproduce:      $build/tests/fuzz/${t}_fuzz $artifact"
