@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# THE test command: installs missing packages, builds mlvc twice and runs every test in each.
+# THE test command: installs missing packages, builds mlvc twice and runs every test in each,
+# then runs each fuzz target for a bounded time.
 #
 #   build/       RelWithDebInfo (what users run; also hosts the 1 GiB memory test)
 #   build-asan/  Debug with AddressSanitizer + LeakSanitizer + UBSan
+#   build-fuzz/  clang libFuzzer targets of tests/fuzz only (scripts/fuzz.sh)
 #
 # Each build's CTest run starts its own throwaway Postgres (the "postgres" fixture in
 # tests/CMakeLists.txt) on its own port and stops it; the trap below stops it as well when
@@ -70,6 +72,12 @@ run_build() {
 
 run_build build "$pg_port" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_build build-asan "$((pg_port + 1))" -DCMAKE_BUILD_TYPE=Debug -DMLVC_SANITIZE=ON
+# Third part: every fuzz target for a bounded time (scripts/fuzz.sh: clang, build-fuzz/).
+mkdir -p "$root/build-fuzz"
+bash scripts/fuzz.sh | tee "$root/build-fuzz/fuzz.log" || failed=1
+fuzz_result=$(grep -E '^fuzz.sh: (PASS|FAIL)' "$root/build-fuzz/fuzz.log" | tail -n 1 || true)
+fuzz_result=${fuzz_result#fuzz.sh: }
+summary+=("build-fuzz: ${fuzz_result:-FAIL: see above}")
 
 echo
 for line in "${summary[@]}"; do echo "  $line"; done

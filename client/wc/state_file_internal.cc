@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "client/wc/wc_state.pb.h"
@@ -35,6 +36,22 @@ Schedule ParseSchedule(const json& j) {
   if (s == "added") return Schedule::kAdded;
   if (s == "deleted") return Schedule::kDeleted;
   throw BadState{"unknown schedule '" + s + "'"};
+}
+
+// An integer field of the JSON state. nlohmann's get<int>() converts a float or an
+// out-of-range integer with a plain cast (undefined behaviour for a float out of range,
+// a wrong value otherwise); earlier mlvc only ever wrote integers in range.
+template <typename Int>
+Int IntegerField(const json& object, const char* key) {
+  const json& value = object.at(key);
+  if (value.is_number_unsigned()) {
+    const auto u = value.get<uint64_t>();
+    if (std::in_range<Int>(u)) return static_cast<Int>(u);
+  } else if (value.is_number_integer()) {
+    const auto i = value.get<int64_t>();
+    if (std::in_range<Int>(i)) return static_cast<Int>(i);
+  }
+  throw BadState{absl::StrCat("'", key, "' is not an integer in range")};
 }
 
 void CheckContentId(const std::string& id) {
@@ -261,7 +278,7 @@ absl::StatusOr<WcState> DecodeState(std::string_view bytes) {
 absl::StatusOr<WcState> DecodeLegacyJsonState(std::string_view text) {
   try {
     const json j = json::parse(text.begin(), text.end());
-    const int version = j.at("version").get<int>();
+    const int version = IntegerField<int>(j, "version");
     if (version != kLegacyJsonStateVersion) {
       throw BadState{absl::StrCat("unsupported state version ", version, " in ",
                                   kLegacyStateFileName, " (this mlvc reads ",
@@ -271,10 +288,10 @@ absl::StatusOr<WcState> DecodeLegacyJsonState(std::string_view text) {
     state.config.server = j.at("server").get<std::string>();
     state.config.repository = j.at("repository").get<std::string>();
     state.config.branch = j.at("branch").get<std::string>();
-    state.config.base_number = j.at("base").get<int64_t>();
+    state.config.base_number = IntegerField<int64_t>(j, "base");
     state.config.sparse_paths = j.at("sparse_paths").get<std::vector<std::string>>();
     if (j.contains("merge_parent")) {
-      state.config.pending_merge_parent = j.at("merge_parent").get<int64_t>();
+      state.config.pending_merge_parent = IntegerField<int64_t>(j, "merge_parent");
     }
     for (const std::string& p : state.config.sparse_paths) {
       if (!common::NormalizeRepoRelpath(p).ok()) throw BadState{"bad sparse path '" + p + "'"};
@@ -293,9 +310,9 @@ absl::StatusOr<WcState> DecodeLegacyJsonState(std::string_view text) {
       absl::StatusOr<std::string> norm = common::NormalizeRepoRelpath(e.relpath);
       if (!norm.ok() || *norm != e.relpath) throw BadState{"bad path '" + e.relpath + "'"};
       e.base_content_id = je.at("base_content_id").get<std::string>();
-      e.base_size = je.at("base_size").get<uint64_t>();
-      e.mtime_ns = je.at("mtime_ns").get<int64_t>();
-      e.disk_size = je.at("disk_size").get<uint64_t>();
+      e.base_size = IntegerField<uint64_t>(je, "base_size");
+      e.mtime_ns = IntegerField<int64_t>(je, "mtime_ns");
+      e.disk_size = IntegerField<uint64_t>(je, "disk_size");
       e.disk_content_id = je.at("disk_content_id").get<std::string>();
       e.kind = ParseKind(je.at("kind"));
       e.executable = je.at("executable").get<bool>();

@@ -315,6 +315,13 @@ absl::StatusOr<PackageVersions> ParseCondaEnvironment(std::string_view text) {
       if (pip.IsNull()) continue;
       if (!pip.IsSequence()) return absl::InvalidArgumentError(where + ": 'pip' is not a list");
       for (size_t j = 0; j < pip.size(); ++j) {
+        // An alias copies its whole list each time it is used: without this bound, a file
+        // of some kilobytes reusing one pip list thousands of times costs gigabytes.
+        if (pip_lines.size() >= kMaxEnvPackages) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "more than ", kMaxEnvPackages,
+              " pip entries (a YAML alias counts each time it is used)"));
+        }
         if (!pip[j].IsScalar()) {
           return absl::InvalidArgumentError(
               absl::StrCat(where, ": pip entry ", j + 1, " is not a string"));

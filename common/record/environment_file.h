@@ -42,8 +42,9 @@ absl::StatusOr<PackageVersions> ParsePipRequirements(std::string_view text);
 // as requirement lines and wins over a conda entry of the same name. No `dependencies` is
 // an empty map.
 // Returns INVALID_ARGUMENT for malformed YAML (line, column), a top level that is not a
-// mapping, `dependencies` or `pip` that is not a list, an entry that is not a string, and
-// the limits of ParsePipRequirements.
+// mapping, `dependencies` or `pip` that is not a list, an entry that is not a string, more
+// than kMaxEnvPackages pip entries in all (an alias counted each time it is used), and the
+// limits of ParsePipRequirements.
 absl::StatusOr<PackageVersions> ParseCondaEnvironment(std::string_view text);
 
 // ParseCondaEnvironment for ".yml"/".yaml" names, ParsePipRequirements for other names;

@@ -45,10 +45,16 @@ class Flattener {
     return absl::OkStatus();
   }
 
-  absl::Status CheckDepth(int depth) const {
+  // Called once per value entered, at nesting `depth`.
+  absl::Status Enter(int depth) {
     if (depth > kMaxRecordDepth) {
       return absl::InvalidArgumentError(
           absl::StrCat(Absl(label_), ": nested deeper than ", kMaxRecordDepth, " levels"));
+    }
+    if (++values_ > kMaxRecordValues) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Absl(label_), ": more than ", kMaxRecordValues,
+                       " values (a YAML alias counts each time it is used)"));
     }
     return absl::OkStatus();
   }
@@ -69,6 +75,7 @@ class Flattener {
  private:
   std::string_view label_;
   ParamMap map_;
+  size_t values_ = 0;
 };
 
 std::string JoinIndex(const std::string& prefix, size_t i) {
@@ -77,7 +84,7 @@ std::string JoinIndex(const std::string& prefix, size_t i) {
 
 absl::Status FlattenJson(const nlohmann::json& j, const std::string& prefix, int depth,
                          Flattener& out) {
-  RETURN_IF_ERROR(out.CheckDepth(depth));
+  RETURN_IF_ERROR(out.Enter(depth));
   switch (j.type()) {
     case nlohmann::json::value_t::object:
       for (const auto& [k, v] : j.items()) {
@@ -127,7 +134,7 @@ ParamValue TypePlainScalar(std::string_view s) {
 
 absl::Status FlattenYaml(const YAML::Node& n, const std::string& prefix, int depth,
                          Flattener& out) {
-  RETURN_IF_ERROR(out.CheckDepth(depth));
+  RETURN_IF_ERROR(out.Enter(depth));
   switch (n.Type()) {
     case YAML::NodeType::Map:
       for (const auto& kv : n) {
@@ -165,7 +172,8 @@ absl::StatusOr<ParamMap> ParseJson(std::string_view text, std::string_view label
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number beyond double's range ("1e999") throws out_of_range.
     // what() is "[json.exception.parse_error.101] parse error at line L, column C: ...";
     // the bracketed id means nothing to a user.
     std::string_view what = e.what();

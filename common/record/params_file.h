@@ -24,6 +24,10 @@ inline constexpr size_t kMaxRecordFileBytes = 1 << 20;
 inline constexpr size_t kMaxRecordKeys = 10000;
 inline constexpr size_t kMaxRecordKeyBytes = 1024;
 inline constexpr int kMaxRecordDepth = 64;
+// Values (mappings, lists and scalars) visited while flattening, a YAML alias counted each
+// time it is used: without it, aliases of aliases of empty lists make a file of a few hundred
+// bytes that adds no key yet takes hours to walk.
+inline constexpr size_t kMaxRecordValues = 100000;
 
 // A scalar value: a number (JSON number or plain YAML number), a string, or a bool.
 using ParamValue = std::variant<double, std::string, bool>;
@@ -47,7 +51,8 @@ RecordFileFormat RecordFormatFromFileName(std::string_view file_name);
 // Returns INVALID_ARGUMENT for malformed text (with the line and column the parser reports),
 // a top level that is not a mapping, a key that is empty or not a scalar, two keys that
 // flatten to the same dotted key, nesting deeper than kMaxRecordDepth, more than
-// kMaxRecordFileBytes, more than kMaxRecordKeys keys or a key longer than kMaxRecordKeyBytes.
+// kMaxRecordFileBytes, more than kMaxRecordKeys keys or a key longer than kMaxRecordKeyBytes,
+// more than kMaxRecordValues values.
 absl::StatusOr<ParamMap> ParseRecordText(std::string_view text, RecordFileFormat format,
                                          std::string_view label);
 

@@ -19,6 +19,13 @@ char KindLetter(NodeKind kind) {
   return 'b';
 }
 
+// True for a name NormalizeRepoRelpath keeps as one whole component.
+bool IsPathComponent(std::string_view name) {
+  if (name.find('/') != std::string_view::npos) return false;
+  absl::StatusOr<std::string> norm = NormalizeRepoRelpath(name);
+  return norm.ok() && *norm == name;
+}
+
 }  // namespace
 
 std::string EncodeTreeNode(std::vector<TreeNodeEntry> entries) {
@@ -67,11 +74,16 @@ absl::StatusOr<std::vector<TreeNodeEntry>> DecodeTreeNode(std::string_view encod
     if (f[1][0] != 'x' && f[1][0] != '-') return absl::InvalidArgumentError("tree node: bad mode");
     e.executable = f[1][0] == 'x';
     auto [ptr, ec] = std::from_chars(f[2].data(), f[2].data() + f[2].size(), e.size);
-    if (ec != std::errc() || ptr != f[2].data() + f[2].size()) {
+    // A leading zero would be a second spelling of the same listing, with another hash.
+    if (ec != std::errc() || ptr != f[2].data() + f[2].size() ||
+        (f[2].size() > 1 && f[2][0] == '0')) {
       return absl::InvalidArgumentError("tree node: bad size");
     }
     if (!IsContentId(f[3])) return absl::InvalidArgumentError("tree node: bad id");
     e.id = std::string(f[3]);
+    // Every name was a component of a valid repository path when it was encoded; any other
+    // (a '/', "..", a control character) is corruption, and would reach clients as a path.
+    if (!IsPathComponent(f[4])) return absl::InvalidArgumentError("tree node: bad name");
     e.name = std::string(f[4]);
     if (!entries.empty() && !(entries.back().name < e.name)) {
       return absl::InvalidArgumentError("tree node: entries not sorted or duplicated");

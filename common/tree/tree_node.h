@@ -33,8 +33,9 @@ struct TreeNodeEntry {
 // Encodes entries, sorting them by name. REQUIRES: names are unique valid components.
 std::string EncodeTreeNode(std::vector<TreeNodeEntry> entries);
 
-// Decodes an encoding made by EncodeTreeNode. INVALID_ARGUMENT when malformed (which, for
-// a node read from the store, means corruption: callers report DATA_LOSS).
+// Decodes an encoding made by EncodeTreeNode. INVALID_ARGUMENT when malformed, including a
+// name that is not one valid path component (which, for a node read from the store, means
+// corruption: callers report DATA_LOSS).
 absl::StatusOr<std::vector<TreeNodeEntry>> DecodeTreeNode(std::string_view encoded);
 
 // SHA-256 hex of an encoding.

@@ -67,6 +67,8 @@ TEST_CASE("tree_node: malformed encodings are rejected", "[common][tree]") {
       "t - -1 " + id + " a\n",                           // negative size
       "t - 1x " + id + " a\n",                           // junk in size
       "t - 99999999999999999999999 " + id + " a\n",      // size overflow
+      "t - 012 " + id + " a\n",                          // not canonical: a leading zero
+      "d - 00 " + id + " a\n",                           // not canonical: zero as "00"
       "t - 1 " + id.substr(1) + " a\n",                  // short id
       "t - 1 " + id + "\n",                              // no name
       "t - 1 " + id + " \n",                             // empty name
@@ -74,6 +76,12 @@ TEST_CASE("tree_node: malformed encodings are rejected", "[common][tree]") {
       "tt - 1 " + id + " a\n",                           // two-letter kind
       "t - 1 " + id + " b\nt - 1 " + id + " a\n",        // unsorted
       "t - 1 " + id + " a\nt - 1 " + id + " a\n",        // duplicate
+      "t - 1 " + id + " a/b\n",                          // a path, not a name
+      "d - 0 " + id + " ..\n",                           // parent directory
+      "d - 0 " + id + " .\n",                            // this directory
+      "t - 1 " + id + " .mlvc\n",                        // reserved for the working copy
+      "t - 1 " + id + " a" + std::string(1, '\0') + "\n",  // NUL in the name
+      "t - 1 " + id + " a\rb\n",                         // control character
   };
   for (const std::string& enc : bad) {
     INFO(enc);

@@ -131,6 +131,23 @@ TEST_CASE("record: Malformed conda environments are INVALID_ARGUMENT", "[record]
   CHECK(empty->empty());
 }
 
+TEST_CASE("record: A pip list reused by aliases counts every use", "[record]") {
+  // 2,000 pip lines reused 2,000 times: 4 million entries from 54 KB.
+  std::string text = "shared: &p\n";
+  for (int i = 0; i < 2000; ++i) text += "  - numpy==1.0\n";
+  text += "dependencies:\n";
+  for (int i = 0; i < 2000; ++i) text += "  - pip: *p\n";
+  auto reused = ParseCondaEnvironment(text);
+  REQUIRE(reused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(reused.status().message()).find("more than 10000 pip entries") !=
+        std::string::npos);
+
+  auto twice = ParseCondaEnvironment(
+      "shared: &p [torch==2.1.0]\ndependencies:\n  - pip: *p\n  - pip: *p\n");
+  REQUIRE(twice.ok());
+  CHECK(twice->at("torch") == "2.1.0");
+}
+
 TEST_CASE("record: ParseEnvironmentFile picks the format by name and content", "[record]") {
   auto conda = ParseEnvironmentFile("env/environment.yaml", "dependencies:\n  - numpy=1.0\n");
   REQUIRE(conda.ok());

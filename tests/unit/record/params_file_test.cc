@@ -91,6 +91,17 @@ TEST_CASE("record: Malformed JSON is INVALID_ARGUMENT with line and column", "[r
   CHECK(msg.find("json.exception") == std::string::npos);
 }
 
+TEST_CASE("record: A JSON number beyond double's range is INVALID_ARGUMENT", "[record]") {
+  for (const char* text : {R"({"loss": 1e999})", R"({"lr": -7E7777})", "7E7777"}) {
+    INFO(text);
+    auto m = ParseRecordFile("metrics.json", text);
+    REQUIRE(m.status().code() == absl::StatusCode::kInvalidArgument);
+    std::string msg(m.status().message());
+    CHECK(msg.find("metrics.json: malformed JSON: number overflow") != std::string::npos);
+    CHECK(msg.find("json.exception") == std::string::npos);
+  }
+}
+
 TEST_CASE("record: Malformed YAML is INVALID_ARGUMENT with line and column", "[record]") {
   auto m = ParseRecordFile("params.yaml", "lr: 0.1\noptimizer: [adam\nepochs: 3\n");
   REQUIRE(m.status().code() == absl::StatusCode::kInvalidArgument);
@@ -114,6 +125,30 @@ TEST_CASE("record: Keys that flatten to the same dotted key are INVALID_ARGUMENT
   CHECK(std::string(m.status().message()).find("'a.b'") != std::string::npos);
   CHECK(ParseRecordFile("p.json", R"({"": 1})").status().code() ==
         absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("record: Aliases that expand past the value limit are refused quickly", "[record]") {
+  // Each level lists the previous one ten times: 10^9 empty lists, and not one key.
+  std::string laughs = "l0: &l0 [[], [], [], [], [], [], [], [], [], []]\n";
+  for (int i = 1; i < 9; ++i) {
+    laughs += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) laughs += (j ? ", *l" : "*l") + std::to_string(i - 1);
+    laughs += "]\n";
+  }
+  auto m = ParseRecordFile("p.yaml", laughs);
+  REQUIRE(m.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(m.status().message()).find("more than 100000 values") != std::string::npos);
+
+  std::string empties = "{\"a\": [";
+  for (size_t i = 0; i < kMaxRecordValues; ++i) empties += i ? ",[]" : "[]";
+  empties += "]}";
+  CHECK(ParseRecordFile("p.json", empties).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+
+  // Anchors used a few times, as configs share blocks, still work.
+  auto shared = ParseRecordFile("p.yaml", "base: &b {lr: 0.1, wd: 0.01}\nrun1: *b\nrun2: *b\n");
+  REQUIRE(shared.ok());
+  CHECK(Num(*shared, "run2.wd") == 0.01);
 }
 
 TEST_CASE("record: Oversized and too deep files are refused", "[record]") {

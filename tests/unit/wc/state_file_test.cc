@@ -7,9 +7,12 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "client/wc/state_file_internal.h"
 #include "client/wc/working_copy.h"
 #include "common/hash/sha256.h"
 #include "tests/support/temp_dir.h"
@@ -193,6 +196,33 @@ TEST_CASE("wc state: a version 1 state.json opens and the next save replaces it"
   REQUIRE(reopened->entries().size() == 2);
   CHECK(reopened->Find("data/x.bin")->disk_content_id == other);
   CHECK(reopened->Find("data/x.bin")->conflicted);
+}
+
+TEST_CASE("wc state: a version 1 number that is not an integer in range is DATA_LOSS",
+          "[wc][state]") {
+  const std::string id = common::Sha256Hex("x");
+  auto state_with = [&](const std::string& version, const std::string& base,
+                        const std::string& size) {
+    return R"({"version": )" + version + R"(, "server": "h:1", "repository": "r",
+ "branch": "main", "base": )" + base + R"(, "sparse_paths": [], "entries": [
+  {"path": "a.bin", "base_content_id": ")" + id + R"(", "base_size": )" + size + R"(,
+   "mtime_ns": 1, "disk_size": 1, "disk_content_id": ")" + id + R"(", "kind": "binary",
+   "executable": false, "disk_kind": "binary", "schedule": "normal"}]})";
+  };
+  REQUIRE(internal::DecodeLegacyJsonState(state_with("1", "12", "1")).ok());
+  for (const auto& [version, base, size] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"1e27", "12", "1"},                     // a float far beyond int
+           {"1.0", "12", "1"},                      // a float where an integer belongs
+           {"4294967297", "12", "1"},               // 2^32 + 1 would cast to 1
+           {"1", "9223372036854775808", "1"},       // past int64
+           {"1", "-1e300", "1"},
+           {"1", "12", "-1"},                       // a negative size
+       }) {
+    INFO(version << " " << base << " " << size);
+    CHECK(internal::DecodeLegacyJsonState(state_with(version, base, size)).status().code() ==
+          absl::StatusCode::kDataLoss);
+  }
 }
 
 TEST_CASE("wc state: state.pb wins over a state.json left behind", "[wc][state]") {
