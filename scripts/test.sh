@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# THE test command: installs missing packages, builds mlvc twice and runs every test in each,
+# THE test command: installs missing packages, builds mlvc twice and runs the tests in each,
 # then runs each fuzz target for a bounded time.
 #
-#   build/       RelWithDebInfo (what users run; also hosts the 1 GiB memory test)
-#   build-asan/  Debug with AddressSanitizer + LeakSanitizer + UBSan
+#   build/       RelWithDebInfo (what users run; also hosts the 1 GiB memory test): every test
+#   build-asan/  Debug with AddressSanitizer + LeakSanitizer + UBSan: every unit and
+#                integration test, and the end-to-end smoke set (tests/CMakeLists.txt)
 #   build-fuzz/  clang libFuzzer targets of tests/fuzz only (scripts/fuzz.sh)
 #
 # Each build's CTest run starts its own throwaway Postgres (the "postgres" fixture in

@@ -28,7 +28,7 @@ nlohmann::json LocksJson(const MlvcClient& client, const std::string& wc) {
   return nlohmann::json::parse(MLVC_OK(client, wc, "locks", "--json").out)["locks"];
 }
 
-TEST_CASE("locks through the real binaries survive an mlvcd restart", "[e2e][locks]") {
+TEST_CASE("locks through the real binaries survive an mlvcd restart", "[e2e][locks][sanitized]") {
   MlvcServer server;
   MlvcClient alice(server.admin_token());  // an admin
   MlvcClient bob(server.CreateUser("bob", /*admin=*/false));

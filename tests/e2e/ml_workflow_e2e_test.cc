@@ -88,7 +88,7 @@ struct Team {
 };
 
 TEST_CASE("the ML workflow from experiments to rollback and every question answered",
-          "[e2e][record][workflow]") {
+          "[e2e][record][workflow][sanitized]") {
   Team t;
   const std::string& home = t.home;
 

@@ -185,7 +185,7 @@ TEST_CASE("a second checkout and a switch to a similar version fetch only new ch
   CHECK(HashTree(f.user.Sub("up")) == HashTree(f.user.Sub("warm")));
 }
 
-TEST_CASE("an interrupted checkout re-run fetches only what it lacks and verifies every file", "[e2e][transfer]") {
+TEST_CASE("an interrupted checkout re-run fetches only what it lacks and verifies every file", "[e2e][transfer][sanitized]") {
   Fixture f;
   REQUIRE(f.Checkout("up").ok());
   constexpr uint64_t kSize = 64 * kMiB;
