@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # THE test command: installs missing packages, builds mlvc twice and runs the tests in each,
-# then runs each fuzz target for a bounded time.
+# then runs each fuzz target for a bounded time; ends with the time each part took.
 #
 #   build/       RelWithDebInfo (what users run; also hosts the 1 GiB memory test): every test
 #   build-asan/  Debug with AddressSanitizer + LeakSanitizer + UBSan: every unit and
@@ -16,7 +16,11 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+start=$(date +%s)
+# "PART|SECONDS" entries, printed as a table at the end (a part that failed shows too).
+times=()
 bash scripts/install-deps.sh
+times+=("install-deps|$(( $(date +%s) - start ))")
 
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -38,7 +42,6 @@ stop_postgres() {
 trap stop_postgres EXIT
 trap 'exit 130' INT TERM
 
-start=$(date +%s)
 summary=()
 failed=0
 
@@ -50,12 +53,16 @@ run_build() {
   echo "=== $dir: configure"
   if ! cmake -G Ninja -S "$root" -B "$root/$dir" -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
         -DMLVC_TEST_PG_PORT="$port" "$@"; then
-    summary+=("$dir: configure FAILED"); failed=1; return
+    summary+=("$dir: configure FAILED"); failed=1
+    times+=("$dir configure+build|$(( $(date +%s) - t0 ))"); return
   fi
   echo "=== $dir: build"
   if ! ninja -C "$root/$dir" -j"$jobs"; then
-    summary+=("$dir: build FAILED"); failed=1; return
+    summary+=("$dir: build FAILED"); failed=1
+    times+=("$dir configure+build|$(( $(date +%s) - t0 ))"); return
   fi
+  times+=("$dir configure+build|$(( $(date +%s) - t0 ))")
+  t0=$(date +%s)
   echo "=== $dir: test"
   log="$root/$dir/ctest-summary.log"
   # A postgres left by an interrupted earlier run would hold the port: stop it first.
@@ -69,13 +76,16 @@ run_build() {
   fi
   bash scripts/pg.sh stop "$root/$dir/test-pg"
   bash scripts/s3.sh stop "$root/$dir/test-s3"
+  times+=("$dir test|$(( $(date +%s) - t0 ))")
 }
 
 run_build build "$pg_port" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_build build-asan "$((pg_port + 1))" -DCMAKE_BUILD_TYPE=Debug -DMLVC_SANITIZE=ON
 # Third part: every fuzz target for a bounded time (scripts/fuzz.sh: clang, build-fuzz/).
 mkdir -p "$root/build-fuzz"
+t0=$(date +%s)
 bash scripts/fuzz.sh | tee "$root/build-fuzz/fuzz.log" || failed=1
+times+=("build-fuzz build+fuzz|$(( $(date +%s) - t0 ))")
 fuzz_result=$(grep -E '^fuzz.sh: (PASS|FAIL)' "$root/build-fuzz/fuzz.log" | tail -n 1 || true)
 fuzz_result=${fuzz_result#fuzz.sh: }
 summary+=("build-fuzz: ${fuzz_result:-FAIL: see above}")
@@ -86,6 +96,13 @@ for line in "${summary[@]}"; do echo "  $line"; done
 rss=$(find "$root/build" -name mlvcd-peak-rss.txt 2>/dev/null | head -n 1)
 [ -n "$rss" ] && echo "  $(cat "$rss")"
 total=$(( $(date +%s) - start ))
+echo
+echo "  time of each part:"
+for line in "${times[@]}"; do
+  printf '    %-28s %5d s  (%d min %02d s)\n' "${line%|*}" "${line#*|}" \
+    $(( ${line#*|} / 60 )) $(( ${line#*|} % 60 ))
+done
+printf '    %-28s %5d s  (%d min %02d s)\n' total "$total" $(( total / 60 )) $(( total % 60 ))
 if [ "$failed" = 0 ]; then
   echo "test.sh: PASS: all builds and tests passed in ${total} s"
 else
