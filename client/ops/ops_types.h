@@ -55,15 +55,17 @@ struct TransferProgress {
   uint64_t wire_bytes = 0;  // chunk bytes actually sent or received so far
 };
 
-// Receives progress from an operation's transfer threads. Calls never overlap (the
-// operation serializes them), but may come from any thread.
+// Receives progress from an operation's transfer threads. Calls (of both methods) never
+// overlap (the operation serializes them), but may come from any thread.
 class TransferObserver {
  public:
   virtual ~TransferObserver() = default;
   virtual void OnProgress(const TransferProgress& progress) = 0;
   // Polled while transferring: true stops the operation with CANCELLED, breaking its
   // streams as a killed client would (what the server acknowledged stays stored; chunks
-  // received stay in the local cache).
+  // received stay in the local cache). Asked after every OnProgress before the transfer
+  // asks the server for more or returns, so deciding inside OnProgress stops it at exactly
+  // that report, even the last one, whatever its threads are doing.
   virtual bool Cancelled() { return false; }
 };
 

@@ -259,11 +259,10 @@ absl::Status UploadWhole(Transfer& transfer, const std::vector<UploadItem>& item
     if (transfer.Cancelled()) return transfer.CancelledError();
     absl::Status uploaded = transfer.remote().UploadFile(item.abspath, item.content_id, item.size);
     if (absl::IsDataLoss(uploaded)) return ChangedWhileUploading(item);
-    if (uploaded.ok()) {
-      transfer.AddWholeBytes(item.size, 0);
-      transfer.AddDone(item.size, 1);
-    }
-    return uploaded;
+    if (!uploaded.ok()) return uploaded;
+    transfer.AddWholeBytes(item.size, 0);
+    transfer.AddDone(item.size, 1);
+    return transfer.Cancelled() ? transfer.CancelledError() : absl::OkStatus();
   });
 }
 
@@ -295,11 +294,10 @@ absl::StatusOr<std::vector<std::string>> DownloadWhole(
   absl::Status status = ParallelFor(files.size(), kTransferConcurrency, [&](size_t i) {
     if (transfer.Cancelled()) return transfer.CancelledError();
     absl::Status downloaded = transfer.remote().DownloadToFile(files[i]->content_id, temps[i]);
-    if (downloaded.ok()) {
-      transfer.AddWholeBytes(0, files[i]->size);
-      transfer.AddDone(files[i]->size, 1);
-    }
-    return downloaded;
+    if (!downloaded.ok()) return downloaded;
+    transfer.AddWholeBytes(0, files[i]->size);
+    transfer.AddDone(files[i]->size, 1);
+    return transfer.Cancelled() ? transfer.CancelledError() : absl::OkStatus();
   });
   if (!status.ok()) {
     RemoveTemps(temps, 0);
@@ -432,6 +430,7 @@ TransferStats Transfer::Stats() const {
 // ---- UploadContents ----
 
 absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& items) {
+  if (transfer.Cancelled()) return transfer.CancelledError();  // decided at AddPlanned
   if (items.empty()) return absl::OkStatus();
   remote::Remote& remote = transfer.remote();
   if (!transfer.chunked()) return UploadWhole(transfer, items);
@@ -476,6 +475,8 @@ absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& i
         }
         transfer.AddDone(0, 0);  // wire bytes moved
       }
+      // A stop decided at the last report still stops: the stream is broken, not finished.
+      if (!error.failed() && transfer.Cancelled()) error.Set(transfer.CancelledError());
       if (error.failed()) {
         // As a killed client: break the stream, do not end it cleanly.
         (*stream)->Cancel();
@@ -560,6 +561,7 @@ absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& i
     return UploadWhole(transfer, items);
   }
   if (error.failed()) return error.status();
+  if (transfer.Cancelled()) return transfer.CancelledError();
 
   absl::StatusOr<std::vector<std::string>> committed = remote.CommitContents(manifests);
   if (absl::IsDataLoss(committed.status())) {
@@ -574,6 +576,7 @@ absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& i
 absl::StatusOr<std::vector<std::string>> DownloadContents(
     Transfer& transfer, const wc::WorkingCopy& wc,
     const std::vector<const remote::TreeFile*>& files) {
+  if (transfer.Cancelled()) return transfer.CancelledError();  // decided at AddPlanned
   std::vector<std::string> temps;
   temps.reserve(files.size());
   for (size_t i = 0; i < files.size(); ++i) temps.push_back(wc.TempPath());
@@ -691,7 +694,8 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
           changed.wait(lock, [&] { return error.failed() || g < released + kGroupsAhead; });
         }
         if (error.failed()) return;
-        absl::Status filled = fill(g);
+        // No group is asked for once the transfer is cancelled.
+        absl::Status filled = transfer.Cancelled() ? transfer.CancelledError() : fill(g);
         if (!filled.ok()) {
           error.Set(filled);
           std::lock_guard<std::mutex> lock(mu);
@@ -701,6 +705,14 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
     });
   }
 
+  // Reports written bytes and finished files, then asks at once whether to stop. The writer
+  // is the one thread that always reaches the end, so an observer that decides in its
+  // progress callback stops the transfer at exactly that report: the workers may already
+  // hold every remaining chunk and never ask again.
+  auto report = [&](uint64_t bytes, uint64_t done_files) -> absl::Status {
+    transfer.AddDone(bytes, done_files);
+    return transfer.Cancelled() ? transfer.CancelledError() : absl::OkStatus();
+  };
   // This thread: write the files in order, hashing each, as their chunks become ready.
   auto write_all = [&]() -> absl::Status {
     uint64_t unreported = 0;
@@ -711,7 +723,7 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
         if (transfer.Cancelled()) return transfer.CancelledError();
         RETURN_IF_ERROR(remote.DownloadToFile(file.content_id, temps[i]));
         transfer.AddWholeBytes(0, m.size);
-        transfer.AddDone(m.size, 1);
+        RETURN_IF_ERROR(report(m.size, 1));
         continue;
       }
       // Created with the mode it is installed with (execute, lock), sparing a chmod.
@@ -762,8 +774,9 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
           changed.notify_all();
         }
         if (unreported >= kProgressStep) {
-          transfer.AddDone(unreported, 0);
+          status = report(unreported, 0);
           unreported = 0;
+          if (!status.ok()) break;
         }
       }
       if (::close(fd) != 0 && status.ok()) status = Errno("write", temps[i]);
@@ -775,7 +788,7 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
                                    file.path + "' does not match (got " +
                                    std::to_string(written) + " bytes hashing to " + got + ")");
       }
-      transfer.AddDone(unreported, 1);
+      RETURN_IF_ERROR(report(unreported, 1));
       unreported = 0;
     }
     return absl::OkStatus();

@@ -20,6 +20,15 @@
 // that check, not one per chunk, is what keeps a bad byte out of the tree.
 // Each temporary file is created with the mode it is installed with (wc::CreateMode).
 //
+// Cancellation: the observer is asked whether to stop before each request for more (an
+// upload message, a FindMissingChunks window, a ReadChunks group, a whole content,
+// CommitContents), for each chunk as it arrives, when an upload stream has sent its last
+// message, and by the download writer right after each of its progress reports. Every
+// progress report is thus followed by a question before anything more is asked of the
+// server or the operation returns, so an observer that decides in OnProgress stops the
+// transfer at that report (CANCELLED, even at the last one), however the threads run:
+// tests interrupt a transfer at a chosen point without racing it.
+//
 // A server without chunked transfer (UNIMPLEMENTED) gets the whole-content calls instead.
 // Requires: client/remote, client/cache, client/wc (temp paths). Used by: client/ops.
 #pragma once

@@ -20,17 +20,25 @@
 
 namespace mlvc::testing {
 
-// Cancels a transfer once `stop` says so, as a killed client would; keeps the last progress.
+// Cancels a transfer, as a killed client would, at the first progress report for which
+// `stop` holds: the decision is taken inside the transfer's own progress callback, and the
+// transfer asks Cancelled() after that report before it requests anything more, so where it
+// stops never depends on how its threads are scheduled (a decision taken when polled could
+// come after the last poll, and the transfer would finish). Keeps the last progress.
 class CancelWhen : public client::ops::TransferObserver {
  public:
   explicit CancelWhen(std::function<bool(const client::ops::TransferProgress&)> stop)
       : stop_(std::move(stop)) {}
-  void OnProgress(const client::ops::TransferProgress& progress) override { last = progress; }
-  bool Cancelled() override { return stop_(last); }
+  void OnProgress(const client::ops::TransferProgress& progress) override {
+    last = progress;
+    if (!cancelled_ && stop_(progress)) cancelled_ = true;
+  }
+  bool Cancelled() override { return cancelled_; }
   client::ops::TransferProgress last;
 
  private:
   std::function<bool(const client::ops::TransferProgress&)> stop_;
+  bool cancelled_ = false;
 };
 
 class TransferFixture {
