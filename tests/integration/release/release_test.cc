@@ -410,9 +410,10 @@ struct Watcher {
     cv.wait_for(lock, std::chrono::seconds(20), [&] { return events.size() >= n || done; });
     return events;
   }
-  bool WaitDone(std::chrono::milliseconds within) {
+  // Waits (bounded: a hang guard, 20 s) until the watch returned.
+  bool WaitDone() {
     std::unique_lock<std::mutex> lock(mu);
-    return cv.wait_for(lock, within, [&] { return done; });
+    return cv.wait_for(lock, std::chrono::seconds(20), [&] { return done; });
   }
 };
 
@@ -470,7 +471,7 @@ TEST_CASE("watch streams committed events live and ends on cancel", "[postgres][
   for (const EventRecord& e : got) CHECK(e.kind != "ghost");
 
   w.cancel = true;
-  REQUIRE(w.WaitDone(std::chrono::seconds(2)));
+  REQUIRE(w.WaitDone());
   CHECK(absl::IsCancelled(w.result));
   AwaitWatchers(hub, 0);
 }
@@ -556,18 +557,19 @@ TEST_CASE("an event committed through another store reaches a watcher",
   CHECK(got[0].kind == "release.created");
 }
 
-TEST_CASE("shutting the hub down ends every watch promptly", "[postgres][release][watch]") {
+TEST_CASE("shutting the hub down ends every watch", "[postgres][release][watch]") {
   Env env;
   EventHub hub(*env.store);
   Watcher a(hub, env.carol, {"repo", 0, false});
   Watcher b(hub, env.alice, {"repo", 0, true});
   AwaitWatchers(hub, 2);
-  const auto start = std::chrono::steady_clock::now();
+  // Nothing else would end these watches (no cancel, no event): that they return, with the
+  // hub's UNAVAILABLE, is the check; no wall-clock bound that a loaded machine could miss.
   hub.Shutdown();
-  REQUIRE(a.WaitDone(std::chrono::seconds(2)));
-  REQUIRE(b.WaitDone(std::chrono::seconds(2)));
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+  REQUIRE(a.WaitDone());
+  REQUIRE(b.WaitDone());
   CHECK(absl::IsUnavailable(a.result));
+  CHECK(absl::IsUnavailable(b.result));
   CHECK(absl::IsUnavailable(
       hub.Watch(env.carol, {"repo", 0, false}, [] { return false; },
                 [](const EventRecord&) { return absl::OkStatus(); })));

@@ -1,7 +1,8 @@
 // ReleaseService.Watch through gRPC against an in-process MlvcServer: the handler ends when
-// the client cancels and when the server shuts down, promptly in both cases.
+// the client cancels, and the server's shutdown ends it without waiting for gRPC's deadline.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include "grpcpp/grpcpp.h"
@@ -57,7 +58,7 @@ struct Env : testing::RpcTestServer {
   }
 };
 
-TEST_CASE("a cancelled Watch ends its handler promptly", "[postgres][rpc][watch]") {
+TEST_CASE("a cancelled Watch ends its handler", "[postgres][rpc][watch]") {
   Env env;
   env.Release("v1");
   grpc::ClientContext ctx;
@@ -76,13 +77,14 @@ TEST_CASE("a cancelled Watch ends its handler promptly", "[postgres][rpc][watch]
   REQUIRE(reader->Read(&event));
   CHECK(event.payload_json().find("v2") != std::string::npos);
 
-  const auto start = Clock::now();
+  // No event comes after the cancel, so the handler can only end by noticing it: ending at
+  // all (AwaitWatchers' bound is a hang guard, not a measure) is the check, and it does
+  // not depend on how fast a loaded machine runs.
   ctx.TryCancel();
   while (reader->Read(&event)) {
   }
   CHECK(reader->Finish().error_code() == grpc::StatusCode::CANCELLED);
   env.AwaitWatchers(0);
-  CHECK(Clock::now() - start < std::chrono::seconds(2));
 }
 
 TEST_CASE("Watch needs a token and a known repository", "[postgres][rpc][watch]") {
@@ -116,14 +118,16 @@ TEST_CASE("server shutdown ends running Watch streams at once", "[postgres][rpc]
   req.set_repository("repo");
   auto reader = env.releases->Watch(&ctx, req);
   env.AwaitWatchers(1);
-  const auto start = Clock::now();
   env.server->Shutdown();
   env.server->Wait();
-  // gRPC's own shutdown would wait 5 s for a handler that never returns.
-  CHECK(Clock::now() - start < std::chrono::seconds(2));
+  // gRPC's own shutdown would wait out its 5 s deadline for a handler that never returns,
+  // then cancel it. The status says which happened, whatever the machine's speed: the
+  // event hub's "shutting down" means the hub ended the handler before gRPC waited.
   v1::Event event;
   CHECK_FALSE(reader->Read(&event));
-  CHECK(reader->Finish().error_code() == grpc::StatusCode::UNAVAILABLE);
+  const grpc::Status finished = reader->Finish();
+  CHECK(finished.error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(finished.error_message().find("shutting down") != std::string::npos);
 }
 
 }  // namespace
