@@ -1,5 +1,7 @@
-// mlvcd: wiring and command line. `mlvcd migrate`, `mlvcd serve`, `mlvcd admin create-user|grant`.
+// mlvcd: wiring and command line. `mlvcd migrate`, `mlvcd serve`, `mlvcd admin
+// create-user|create-token|grant` (bootstrap and recovery on the server host).
 // Every failure prints one line "mlvcd: ..." to stderr and exits non-zero.
+// `serve` runs until SIGINT or SIGTERM; SIGHUP reloads the TLS certificate and key.
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,9 +15,14 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "common/net/host_port.h"
 #include "server/core/access.h"
+#include "server/core/admin_service.h"
 #include "server/core/authenticator.h"
+#include "common/time/duration.h"
+#include "server/core/limits.h"
 #include "server/rpc/server.h"
+#include "server/rpc/tls.h"
 #include "server/store/blob/open_blob_store.h"
 #include "server/store/postgres/migrator.h"
 #include "server/store/postgres/postgres_metadata_store.h"
@@ -51,14 +58,53 @@ int RunMigrate(const std::string& db) {
   return 0;
 }
 
+struct TlsFlags {
+  std::string cert;
+  std::string key;
+  bool allow_plaintext = false;
+};
+
+// True when `listen` can only be reached from this machine: a loopback host, or a Unix
+// socket. An address that does not parse counts as reachable: gRPC may still bind it.
+bool LoopbackOnly(const std::string& listen) {
+  if (listen.rfind("unix:", 0) == 0) return true;
+  absl::StatusOr<mlvc::common::HostPort> host_port = mlvc::common::SplitHostPort(listen);
+  return host_port.ok() && mlvc::common::IsLoopbackHost(host_port->host);
+}
+
 int RunServe(const std::string& db, const BlobLocation& blobs, const std::string& listen,
-             int pool) {
+             int pool, mlvc::server::rpc::ServerOptions options, const TlsFlags& tls_flags) {
   // Block the signals before any thread starts, so only the waiting thread receives them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Tokens travel in every call's metadata: in plaintext only where no one else can listen,
+  // unless the operator says otherwise.
+  const bool tls = !tls_flags.cert.empty();
+  if (!tls && !LoopbackOnly(listen)) {
+    if (!tls_flags.allow_plaintext) {
+      std::cerr << "mlvcd: refusing to serve plaintext on " << listen
+                << ", which is not a loopback address: give --tls-cert and --tls-key, or "
+                   "--allow-plaintext to accept that tokens and data cross the network "
+                   "unencrypted"
+                << std::endl;
+      return 1;
+    }
+    std::cerr << "mlvcd: warning: serving plaintext on " << listen
+              << " (--allow-plaintext): tokens and data cross the network unencrypted"
+              << std::endl;
+  }
+  // Declared before the server, so that it outlives it.
+  std::unique_ptr<mlvc::server::rpc::TlsIdentity> identity;
+  if (tls) {
+    auto created = mlvc::server::rpc::TlsIdentity::Create(tls_flags.cert, tls_flags.key);
+    if (!created.ok()) return Fail("refusing to start", created.status());
+    identity = std::move(*created);
+  }
 
   absl::Status schema = CheckSchema(db);
   if (!schema.ok()) return Fail("refusing to start", schema);
@@ -68,37 +114,83 @@ int RunServe(const std::string& db, const BlobLocation& blobs, const std::string
     return static_cast<const char*>(std::getenv(name));
   });
   if (!blob_store.ok()) return Fail("cannot open the blob store", blob_store.status());
-  auto server = mlvc::server::rpc::MlvcServer::Start(listen, **store, **blob_store);
+  options.tls = identity.get();
+  auto server = mlvc::server::rpc::MlvcServer::Start(listen, **store, **blob_store, options);
   if (!server.ok()) return Fail("cannot start", server.status());
 
   std::string shown = listen;
   if (size_t colon = listen.rfind(':'); colon != std::string::npos) {
     shown = listen.substr(0, colon + 1) + std::to_string((*server)->port());
   }
-  std::cerr << "mlvcd listening on " << shown << std::endl;
+  std::cerr << "mlvcd listening on " << shown
+            << (tls ? " (TLS, certificate " + tls_flags.cert + ")" : " (plaintext)")
+            << std::endl;
 
-  std::thread waiter([&signals, &server] {
-    int received = 0;
-    sigwait(&signals, &received);
-    std::cerr << "mlvcd: shutting down (signal " << received << ")" << std::endl;
-    (*server)->Shutdown();
+  std::thread waiter([&signals, &server, &identity] {
+    for (;;) {
+      int received = 0;
+      sigwait(&signals, &received);
+      if (received != SIGHUP) {
+        std::cerr << "mlvcd: shutting down (signal " << received << ")" << std::endl;
+        (*server)->Shutdown();
+        return;
+      }
+      if (identity == nullptr) {
+        std::cerr << "mlvcd: SIGHUP: nothing to reload (not serving TLS)" << std::endl;
+        continue;
+      }
+      absl::Status reloaded = identity->Reload();
+      if (reloaded.ok()) {
+        std::cerr << "mlvcd: reloaded the TLS certificate " << identity->cert_path()
+                  << "; new connections use it within a second" << std::endl;
+      } else {
+        Fail("TLS certificate not reloaded, still serving the previous one", reloaded);
+      }
+    }
   });
   (*server)->Wait();
   waiter.join();
   return 0;
 }
 
-int RunCreateUser(const std::string& db, const std::string& name, bool admin) {
+int RunCreateUser(const std::string& db, const std::string& name, bool admin, bool service) {
   absl::Status schema = CheckSchema(db);
   if (!schema.ok()) return Fail("cannot create user", schema);
   auto store = PostgresMetadataStore::Open(db, 1);
   if (!store.ok()) return Fail("cannot open the database", store.status());
   mlvc::server::core::Authenticator auth(**store);
-  absl::StatusOr<std::string> token = auth.CreateUser(name, admin);
+  absl::StatusOr<std::string> token = auth.CreateUser(name, admin, service);
   if (!token.ok()) return Fail("cannot create user", token.status());
+  if (service) {
+    std::cout << "created service account " << name << "; give it a token with "
+              << "'mlvcd admin create-token " << name << "' or 'mlvc admin token create "
+              << name << "'" << std::endl;
+    return 0;
+  }
   std::cout << "created " << (admin ? "admin " : "user ") << name
             << "; its token (shown once) is on the next line" << std::endl;
   std::cout << *token << std::endl;
+  return 0;
+}
+
+int RunCreateToken(const std::string& db, const std::string& name, const std::string& label,
+                   const std::string& expires) {
+  std::optional<int64_t> lifetime;
+  if (!expires.empty() && expires != "never") {
+    absl::StatusOr<int64_t> seconds = mlvc::common::ParseDurationSeconds(expires);
+    if (!seconds.ok()) return Fail("cannot create token", seconds.status());
+    lifetime = *seconds;
+  }
+  absl::Status schema = CheckSchema(db);
+  if (!schema.ok()) return Fail("cannot create token", schema);
+  auto store = PostgresMetadataStore::Open(db, 1);
+  if (!store.ok()) return Fail("cannot open the database", store.status());
+  mlvc::server::core::Authenticator auth(**store);
+  absl::StatusOr<mlvc::server::core::IssuedToken> issued = auth.CreateToken(name, label, lifetime);
+  if (!issued.ok()) return Fail("cannot create token", issued.status());
+  std::cout << "created token " << issued->record.id << " for " << name
+            << "; its secret (shown once) is on the next line" << std::endl;
+  std::cout << issued->secret << std::endl;
   return 0;
 }
 
@@ -110,7 +202,7 @@ int RunGrant(const std::string& db, const std::string& user, const std::string& 
   if (!schema.ok()) return Fail("cannot grant", schema);
   auto store = PostgresMetadataStore::Open(db, 1);
   if (!store.ok()) return Fail("cannot open the database", store.status());
-  absl::Status granted = mlvc::server::core::GrantRole(**store, std::nullopt, user, repo, *role);
+  absl::Status granted = mlvc::server::core::GrantRoleAsServer(**store, user, repo, *role);
   if (!granted.ok()) return Fail("cannot grant", granted);
   std::cout << user << " is now " << role_name << " of " << repo << std::endl;
   return 0;
@@ -144,7 +236,8 @@ int main(int argc, char** argv) {
   BlobLocation blobs;
   std::string listen = "127.0.0.1:7070";
   int pool = 8;
-  CLI::App* serve = app.add_subcommand("serve", "Serve gRPC until SIGINT or SIGTERM");
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve gRPC until SIGINT or SIGTERM (SIGHUP reloads the TLS certificate)");
   serve->add_option("--db", db, "PostgreSQL URI")->required();
   serve->add_option("--blobs", blobs.blobs,
                     "Folder holding content blobs (created when missing), or s3://BUCKET/PREFIX "
@@ -160,16 +253,54 @@ int main(int argc, char** argv) {
   serve->add_option("--pool", pool, "Database connections")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  mlvc::server::rpc::ServerOptions server_options;
+  serve->add_option("--rate-limit", server_options.limits.requests_per_second,
+                    "Requests per second per token, sustained (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  serve->add_option("--rate-burst", server_options.limits.burst,
+                    "Requests per token allowed at once beyond the sustained rate")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e9));
+  serve->add_option("--max-uploads-per-user", server_options.limits.uploads_per_user,
+                    "Upload streams one user may have open at once (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  TlsFlags tls_flags;
+  CLI::Option* tls_cert =
+      serve->add_option("--tls-cert", tls_flags.cert,
+                        "PEM certificate chain (server certificate first): serve TLS; "
+                        "re-read on SIGHUP");
+  CLI::Option* tls_key =
+      serve->add_option("--tls-key", tls_flags.key, "PEM private key (unencrypted) of --tls-cert");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
+  serve->add_flag("--allow-plaintext", tls_flags.allow_plaintext,
+                  "Serve without TLS on an address other than loopback (tokens and data then "
+                  "cross the network unencrypted)")
+      ->excludes(tls_cert);
 
   CLI::App* admin = app.add_subcommand("admin", "Administration");
   admin->require_subcommand(1);
   std::string user_name;
   bool is_admin = false;
+  bool is_service = false;
   CLI::App* create_user =
       admin->add_subcommand("create-user", "Create a user and print its token (last line)");
   create_user->add_option("NAME", user_name, "User name")->required();
   create_user->add_flag("--admin", is_admin, "Make the user a server admin");
+  create_user->add_flag("--service", is_service,
+                        "A service account (CI runners): no token yet; see create-token");
   create_user->add_option("--db", db, "PostgreSQL URI")->required();
+  std::string token_label = "issued by mlvcd admin";
+  std::string token_expires = "never";
+  CLI::App* create_token = admin->add_subcommand(
+      "create-token", "Issue a new token for USER and print it (last line): a lost token");
+  create_token->add_option("USER", user_name, "User name")->required();
+  create_token->add_option("--name", token_label, "The token's name")->capture_default_str();
+  create_token->add_option("--expires", token_expires,
+                           "Lifetime: 30d, 12h, 90m, or never")->capture_default_str();
+  create_token->add_option("--db", db, "PostgreSQL URI")->required();
   std::string grant_repo;
   std::string grant_role;
   CLI::App* grant =
@@ -186,8 +317,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (*migrate) return RunMigrate(db);
-    if (*serve) return RunServe(db, blobs, listen, pool);
-    if (*create_user) return RunCreateUser(db, user_name, is_admin);
+    if (*serve) return RunServe(db, blobs, listen, pool, server_options, tls_flags);
+    if (*create_user) return RunCreateUser(db, user_name, is_admin, is_service);
+    if (*create_token) return RunCreateToken(db, user_name, token_label, token_expires);
     if (*grant) return RunGrant(db, user_name, grant_repo, grant_role);
   } catch (const std::exception& e) {
     std::cerr << "mlvcd: " << e.what() << std::endl;

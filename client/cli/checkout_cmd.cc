@@ -1,4 +1,5 @@
-// `mlvc checkout HOST:PORT/REPO[@REF] [DIR] [--paths P ...]`: makes a new working copy.
+// `mlvc checkout [https://]HOST:PORT/REPO[@REF] [DIR] [--paths P ...]`: makes a new working
+// copy.
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -72,7 +73,7 @@ void RegisterCheckoutCommand(CLI::App& app, Invocation& invocation) {
   CLI::App* cmd = app.add_subcommand(
       "checkout", "Make a working copy of a repository at a branch head or changeset");
   cmd->alias("co");
-  cmd->add_option("URL", args->url, "HOST:PORT/REPO[@REF]")->required();
+  cmd->add_option("URL", args->url, "[https://|http://]HOST:PORT/REPO[@REF]")->required();
   cmd->add_option("DIR", args->dir, "Where to put the working copy (default: REPO)");
   cmd->add_option("--paths", args->paths,
                   "Only these repository paths (files or folders), one or more")

@@ -34,7 +34,21 @@ absl::StatusOr<wc::WorkingCopy> OpenWorkingCopy(const std::string& cwd) {
 absl::StatusOr<ops::Endpoint> EndpointFor(const std::string& server) {
   absl::StatusOr<std::string> token = ResolveToken(server);
   if (!token.ok()) return token.status();
-  return ops::Endpoint{server, *token};
+  return ops::Endpoint{server, *token, ResolveCaFile()};
+}
+
+absl::StatusOr<ops::Endpoint> ServerEndpoint(const std::string& server_flag) {
+  std::string wc_server;
+  if (server_flag.empty()) {
+    absl::StatusOr<std::string> cwd = CurrentDir();
+    if (cwd.ok()) {
+      absl::StatusOr<wc::WorkingCopy> wc = wc::WorkingCopy::Open(*cwd);
+      if (wc.ok()) wc_server = wc->config().server;
+    }
+  }
+  absl::StatusOr<std::string> server = ResolveServer(server_flag, wc_server);
+  if (!server.ok()) return server.status();
+  return EndpointFor(*server);
 }
 
 void PrintJson(const nlohmann::json& doc) {

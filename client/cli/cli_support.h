@@ -22,9 +22,14 @@ absl::StatusOr<std::string> CurrentDir();
 // none; DATA_LOSS when its state is unreadable.
 absl::StatusOr<wc::WorkingCopy> OpenWorkingCopy(const std::string& cwd);
 
-// Server `server` with the token from MLVC_TOKEN or the credentials file. UNAUTHENTICATED
-// ("not logged in to ...") when there is no token.
+// Server `server` with the token from MLVC_TOKEN or the credentials file and the TLS CA
+// file of --ca or MLVC_CA. UNAUTHENTICATED ("not logged in to ...") when there is no token.
 absl::StatusOr<ops::Endpoint> EndpointFor(const std::string& server);
+
+// The endpoint of a command that acts on a server rather than on a working copy (repo,
+// admin, whoami): the server is `server_flag`, else MLVC_SERVER, else that of the working
+// copy around the current directory, else the login default; the token as EndpointFor.
+absl::StatusOr<ops::Endpoint> ServerEndpoint(const std::string& server_flag);
 
 // Prints exactly one JSON document (and a newline) on stdout.
 void PrintJson(const nlohmann::json& doc);

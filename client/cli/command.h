@@ -24,7 +24,10 @@ void SetHelpFooter(CLI::App* command, const std::string& examples,
 
 void RegisterHelpCommand(CLI::App& app, Invocation& invocation);
 void RegisterLoginCommand(CLI::App& app, Invocation& invocation);
+void RegisterWhoAmICommand(CLI::App& app, Invocation& invocation);
 void RegisterRepoCommands(CLI::App& app, Invocation& invocation);
+// admin user|token|grant|revoke|roles|audit (admin_cmd.cc)
+void RegisterAdminCommands(CLI::App& app, Invocation& invocation);
 void RegisterCheckoutCommand(CLI::App& app, Invocation& invocation);
 void RegisterStatusCommands(CLI::App& app, Invocation& invocation);  // status add rm mv revert
 void RegisterDiffCommand(CLI::App& app, Invocation& invocation);

@@ -21,6 +21,12 @@ std::string Getenv(const char* name) {
   return value == nullptr ? std::string() : std::string(value);
 }
 
+// The --ca option: one per process, set before any command runs.
+std::string& CaFileOption() {
+  static std::string path;
+  return path;
+}
+
 absl::Status ErrnoStatus(const std::string& what, const std::string& path) {
   return absl::InternalError(what + " " + path + ": " + std::strerror(errno));
 }
@@ -143,6 +149,13 @@ absl::StatusOr<std::string> ResolveToken(const std::string& server) {
   if (it != credentials->tokens.end() && !it->second.empty()) return it->second;
   return absl::UnauthenticatedError("not logged in to " + server + "; run 'mlvc login " +
                                     server + " --token TOKEN' or set MLVC_TOKEN");
+}
+
+void SetCaFileOption(const std::string& path) { CaFileOption() = path; }
+
+std::string ResolveCaFile() {
+  if (!CaFileOption().empty()) return CaFileOption();
+  return Getenv("MLVC_CA");
 }
 
 }  // namespace mlvc::client::cli

@@ -1,7 +1,9 @@
 // The credentials file of `mlvc login`: which server is the default and the token for each
 // server, in $XDG_CONFIG_HOME/mlvc/credentials.json (default $HOME/.config/mlvc/), mode 0600:
 //   {"default_server": "HOST:PORT", "servers": {"HOST:PORT": {"token": "..."}}}
-// Also decides which server and token a command uses (environment first, then the file).
+// Servers are keyed exactly as the user wrote them, scheme included ("https://HOST:PORT").
+// Also decides which server, token and TLS CA file a command uses (flags and environment
+// first, then the file).
 // Requires: abseil, nlohmann-json. Used by: client/cli only.
 #pragma once
 
@@ -39,5 +41,12 @@ absl::StatusOr<std::string> ResolveServer(const std::string& flag, const std::st
 // The token for `server`: MLVC_TOKEN when set, else the stored one. UNAUTHENTICATED with
 // the "not logged in" sentence when there is none.
 absl::StatusOr<std::string> ResolveToken(const std::string& server);
+
+// Records the global --ca option (main() calls it once, after parsing, before the command).
+void SetCaFileOption(const std::string& path);
+
+// The PEM file of CAs trusted for TLS: the --ca option when given, else MLVC_CA, else ""
+// (the system's roots).
+std::string ResolveCaFile();
 
 }  // namespace mlvc::client::cli

@@ -110,7 +110,8 @@ std::string UserMessage(const absl::Status& status, const std::string& server) {
       break;
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
-      if (!Contains(message, "unreachable") && !Contains(message, "cannot reach")) {
+      if (!Contains(message, "unreachable") && !Contains(message, "cannot reach") &&
+          !Contains(message, "TLS connection")) {
         message = "cannot reach " + ServerName(server) + (message.empty() ? "" : ": " + message);
       }
       break;

@@ -7,7 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "google/protobuf/stubs/logging.h"
+
 #include "client/cli/command.h"
+#include "client/cli/credentials.h"
 #include "client/cli/exit_codes.h"
 
 namespace mlvc::client::cli {
@@ -20,7 +23,7 @@ constexpr char kDescription[] =
 constexpr char kOverview[] =
     "Typical session:\n"
     "  mlvc login 127.0.0.1:7070 --token TOKEN\n"
-    "  mlvc repo create demo\n"
+    "  mlvc repo create demo              (server admins; then 'mlvc admin grant')\n"
     "  mlvc checkout 127.0.0.1:7070/demo\n"
     "  cd demo && echo hello > a.txt && mlvc add a.txt && mlvc commit -m 'First file'\n"
     "  mlvc log\n"
@@ -29,10 +32,25 @@ constexpr char kOverview[] =
     "  mlvc run record --kind eval --metric accuracy=0.93\n"
     "  mlvc explain models/m.pt    (also params, metrics, lineage, since-training, env diff,\n"
     "                               metrics history, regressions, runs, review, policy)\n"
+    "Access (roles reader < writer < maintainer per repository, and server admins):\n"
+    "  mlvc whoami    mlvc admin user create bob    mlvc admin grant bob writer --repo demo\n"
+    "  mlvc admin token create --name laptop --expires 90d    mlvc admin audit --repo demo\n"
     "\n"
     "Run 'mlvc help COMMAND' (or 'mlvc COMMAND --help') for one command.\n"
     "Environment: MLVC_TOKEN (token, overrides the stored one), MLVC_SERVER (server for\n"
-    "commands run outside a working copy), XDG_CONFIG_HOME (where credentials are kept).\n";
+    "commands run outside a working copy), MLVC_CA (like --ca), XDG_CONFIG_HOME (where\n"
+    "credentials are kept).\n"
+    "Servers: https://HOST:PORT is TLS, http://HOST:PORT plaintext; a bare HOST:PORT is\n"
+    "plaintext on loopback (localhost, 127.x.x.x, ::1) and TLS anywhere else.\n";
+
+// Gives `command` and every command below it the global --ca option, so that it may be
+// written anywhere on the command line ("mlvc --ca F log", "mlvc log --ca F").
+void AddCaOption(CLI::App* command, std::string* ca_file) {
+  command->add_option("--ca", *ca_file,
+                      "PEM file of the CA(s) to trust for TLS servers (default: MLVC_CA, else "
+                      "the system's)");
+  for (CLI::App* sub : command->get_subcommands({})) AddCaOption(sub, ca_file);
+}
 
 // CLI11's messages sometimes span lines; the contract is one line.
 std::string OneLine(std::string text) {
@@ -52,6 +70,7 @@ int Run(int argc, char** argv) {
   Invocation invocation;
   RegisterHelpCommand(app, invocation);
   RegisterLoginCommand(app, invocation);
+  RegisterWhoAmICommand(app, invocation);
   RegisterRepoCommands(app, invocation);
   RegisterCheckoutCommand(app, invocation);
   RegisterStatusCommands(app, invocation);
@@ -71,7 +90,10 @@ int Run(int argc, char** argv) {
   RegisterQuestionCommands(app, invocation);
   RegisterReviewCommands(app, invocation);
   RegisterPolicyCommands(app, invocation);
+  RegisterAdminCommands(app, invocation);
   app.footer(std::string(kOverview) + "\nExit codes:\n" + ExitCodeTable());
+  std::string ca_file;
+  AddCaOption(&app, &ca_file);
 
   if (argc <= 1) {
     std::cout << app.help();
@@ -98,6 +120,7 @@ int Run(int argc, char** argv) {
   if (!invocation.run) {
     return ReportError("no command given; run 'mlvc help'", kExitUsage);
   }
+  SetCaFileOption(ca_file);
   return invocation.run();
 }
 
@@ -105,6 +128,9 @@ int Run(int argc, char** argv) {
 }  // namespace mlvc::client::cli
 
 int main(int argc, char** argv) {
+  // Protobuf's own log lines (a name that is not UTF-8 being serialized, say) are not
+  // sentences for users: the server's answer to such a request is the error reported.
+  google::protobuf::SetLogHandler(nullptr);
   try {
     return mlvc::client::cli::Run(argc, argv);
   } catch (const std::exception& e) {

@@ -26,6 +26,9 @@
 
 namespace mlvc::client::cli {
 
+// Left-aligned columns separated by two spaces, trailing spaces trimmed, one line per row.
+std::string Table(const std::vector<std::vector<std::string>>& rows);
+
 // "2026-01-02T03:04:05.000006Z" and "2026-01-02 03:04:05 UTC".
 std::string RecordIsoTime(int64_t micros);
 std::string RecordHumanTime(int64_t micros);

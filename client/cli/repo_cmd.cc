@@ -1,15 +1,17 @@
-// `mlvc repo create NAME | mlvc repo list`: repositories on a server. These run outside a
-// working copy, so the server comes from --server, MLVC_SERVER, the working copy around
-// the current directory if any, or the default server of `mlvc login`.
+// `mlvc repo create NAME | mlvc repo list | mlvc repo set NAME --default-role R`:
+// repositories on a server. These run outside a working copy, so the server comes from
+// --server, MLVC_SERVER, the working copy around the current directory if any, or the
+// default server of `mlvc login`.
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "client/cli/admin_render.h"
 #include "client/cli/cli_support.h"
 #include "client/cli/command.h"
-#include "client/cli/credentials.h"
 #include "client/cli/exit_codes.h"
+#include "client/ops/admin_ops.h"
 #include "client/ops/server_ops.h"
 
 namespace mlvc::client::cli {
@@ -18,26 +20,12 @@ namespace {
 struct RepoArgs {
   std::string server;
   std::string name;
+  std::string default_role;
   bool json = false;
 };
 
-// The server and token for a repo command.
-absl::StatusOr<ops::Endpoint> RepoEndpoint(const std::string& flag) {
-  std::string wc_server;
-  if (flag.empty()) {
-    absl::StatusOr<std::string> cwd = CurrentDir();
-    if (cwd.ok()) {
-      absl::StatusOr<wc::WorkingCopy> wc = wc::WorkingCopy::Open(*cwd);
-      if (wc.ok()) wc_server = wc->config().server;
-    }
-  }
-  absl::StatusOr<std::string> server = ResolveServer(flag, wc_server);
-  if (!server.ok()) return server.status();
-  return EndpointFor(*server);
-}
-
 int RunCreate(const RepoArgs& args) {
-  absl::StatusOr<ops::Endpoint> endpoint = RepoEndpoint(args.server);
+  absl::StatusOr<ops::Endpoint> endpoint = ServerEndpoint(args.server);
   if (!endpoint.ok()) return ReportError(endpoint.status(), args.server);
   absl::StatusOr<remote::RepositoryInfo> repo = ops::CreateRepository(*endpoint, args.name);
   if (!repo.ok()) return ReportError(repo.status(), endpoint->server);
@@ -52,20 +40,44 @@ int RunCreate(const RepoArgs& args) {
 }
 
 int RunList(const RepoArgs& args) {
-  absl::StatusOr<ops::Endpoint> endpoint = RepoEndpoint(args.server);
+  absl::StatusOr<ops::Endpoint> endpoint = ServerEndpoint(args.server);
   if (!endpoint.ok()) return ReportError(endpoint.status(), args.server);
   absl::StatusOr<std::vector<remote::RepositoryInfo>> repos = ops::ListRepositories(*endpoint);
   if (!repos.ok()) return ReportError(repos.status(), endpoint->server);
   if (args.json) {
     nlohmann::json doc = nlohmann::json::array();
-    for (const remote::RepositoryInfo& repo : *repos) {
-      doc.push_back({{"name", repo.name},
-                     {"created_by", repo.created_by},
-                     {"created_at", FormatIsoTime(repo.created_at_micros)}});
-    }
+    for (const remote::RepositoryInfo& repo : *repos) doc.push_back(RepositoryJson(repo));
     PrintJson(doc);
+  } else if (repos->empty()) {
+    std::cout << "No repositories you can read.\n";
   } else {
-    for (const remote::RepositoryInfo& repo : *repos) std::cout << repo.name << '\n';
+    std::cout << RepositoriesTable(*repos);
+  }
+  return kExitOk;
+}
+
+int RunSet(const RepoArgs& args) {
+  if (args.default_role.empty()) {
+    return ReportError("nothing to set; give --default-role none|reader|writer", kExitUsage);
+  }
+  // A bad value is refused before the server is chosen: no login is needed to learn that.
+  if (absl::Status valid = ops::CheckDefaultRoleName(args.default_role); !valid.ok()) {
+    return ReportError(valid, args.server);
+  }
+  absl::StatusOr<ops::Endpoint> endpoint = ServerEndpoint(args.server);
+  if (!endpoint.ok()) return ReportError(endpoint.status(), args.server);
+  absl::StatusOr<remote::RepositoryInfo> repo =
+      ops::SetDefaultRole(*endpoint, args.name, args.default_role);
+  if (!repo.ok()) return ReportError(repo.status(), endpoint->server);
+  if (args.json) {
+    PrintJson(RepositoryJson(*repo));
+  } else {
+    std::cout << "Default role of " << repo->name << " is now " << repo->default_role;
+    if (repo->default_role == "none") {
+      std::cout << ": only users with a role of their own can reach it.\n";
+    } else {
+      std::cout << ": every signed-in user is at least a " << repo->default_role << ".\n";
+    }
   }
   return kExitOk;
 }
@@ -73,20 +85,24 @@ int RunList(const RepoArgs& args) {
 }  // namespace
 
 void RegisterRepoCommands(CLI::App& app, Invocation& invocation) {
-  CLI::App* repo = app.add_subcommand("repo", "Create and list repositories on a server");
+  CLI::App* repo = app.add_subcommand(
+      "repo", "Create, list and configure repositories on a server");
   repo->require_subcommand(1);
-  SetHelpFooter(repo, "  mlvc repo create resnet50\n  mlvc repo list --json\n");
+  SetHelpFooter(repo, "  mlvc repo create resnet50\n  mlvc repo list --json\n"
+                      "  mlvc repo set resnet50 --default-role reader\n");
   const std::string server_help =
       "Server HOST:PORT (default: MLVC_SERVER, the working copy's, or the login default)";
   {
     auto args = std::make_shared<RepoArgs>();
     CLI::App* cmd = repo->add_subcommand(
-        "create", "Create an empty repository (branch main at changeset @0)");
+        "create", "Create an empty repository (branch main at changeset @0; server admins)");
     cmd->add_option("NAME", args->name, "The new repository's name")->required();
     cmd->add_option("--server", args->server, server_help);
     cmd->add_flag("--json", args->json, "Print {\"name\", \"created_by\", \"created_at\"}");
     SetHelpFooter(cmd, "  mlvc repo create resnet50\n"
                        "  mlvc repo create churn-gbm --server 127.0.0.1:7070\n",
+                  "Only server admins create repositories (exit 8 for anyone else); the\n"
+                  "creator becomes its maintainer and grants roles with 'mlvc admin grant'.\n"
                   "NAME: 1-100 characters from A-Z a-z 0-9 . _ -, starting with a letter or\n"
                   "digit, not ending with '.', without '..', not all digits. The server is\n"
                   "--server, else MLVC_SERVER, else the working copy's, else the login default.\n");
@@ -95,14 +111,41 @@ void RegisterRepoCommands(CLI::App& app, Invocation& invocation) {
   }
   {
     auto args = std::make_shared<RepoArgs>();
-    CLI::App* cmd = repo->add_subcommand("list", "List the repositories, one name per line");
+    CLI::App* cmd = repo->add_subcommand(
+        "list", "List the repositories you can read, with your role on each");
     cmd->alias("ls");
     cmd->add_option("--server", args->server, server_help);
     cmd->add_flag("--json", args->json,
-                  "Print [{\"name\", \"created_by\", \"created_at\"}]");
-    SetHelpFooter(cmd, "  mlvc repo list\n  mlvc repo list --json --server 127.0.0.1:7070\n");
+                  "Print [{\"name\", \"created_by\", \"created_at\", \"role\", "
+                  "\"default_role\"}]");
+    SetHelpFooter(cmd, "  mlvc repo list\n  mlvc repo list --json --server 127.0.0.1:7070\n",
+                  "One line per repository: REPOSITORY  ROLE  DEFAULT ROLE. ROLE is yours\n"
+                  "(reader, writer or maintainer; server admins are maintainers everywhere);\n"
+                  "DEFAULT ROLE is what every signed-in user without a role of their own gets\n"
+                  "(none, reader or writer). A repository you have no role on is not listed.\n");
     cmd->callback(
         [&invocation, args]() { invocation.run = [args]() { return RunList(*args); }; });
+  }
+  {
+    auto args = std::make_shared<RepoArgs>();
+    CLI::App* cmd = repo->add_subcommand(
+        "set", "Change a repository's settings: its default role (maintainers)");
+    cmd->add_option("NAME", args->name, "The repository")->required();
+    cmd->add_option("--default-role", args->default_role,
+                    "none, reader or writer: the role of every signed-in user without one of "
+                    "their own");
+    cmd->add_option("--server", args->server, server_help);
+    cmd->add_flag("--json", args->json,
+                  "Print {\"name\", \"created_by\", \"created_at\", \"role\", "
+                  "\"default_role\"}");
+    SetHelpFooter(cmd, "  mlvc repo set resnet50 --default-role reader\n"
+                       "  mlvc repo set resnet50 --default-role none\n",
+                  "A new repository's default role is none: only users granted a role (see\n"
+                  "'mlvc admin grant') can see it. reader or writer opens it to every\n"
+                  "signed-in user, for teams that want an open server; a user with a role of\n"
+                  "their own gets the higher of the two. Needs the maintainer role (exit 8).\n");
+    cmd->callback(
+        [&invocation, args]() { invocation.run = [args]() { return RunSet(*args); }; });
   }
 }
 

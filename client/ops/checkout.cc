@@ -74,7 +74,8 @@ absl::StatusOr<CheckoutResult> Checkout(const CheckoutOptions& options,
   result.branch = config.branch;
   result.root = wc.root();
   internal::PeriodicSaver saver(wc);
-  internal::Transfer transfer(*remote, TransferProgress::Direction::kDownload, observer);
+  internal::Transfer transfer(*remote, wc.config().repository,
+                              TransferProgress::Direction::kDownload, observer);
   {
     uint64_t bytes = 0;
     for (const remote::TreeFile& file : tree) bytes += file.size;

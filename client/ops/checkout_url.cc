@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "absl/strings/ascii.h"
+#include "common/net/host_port.h"
 #include "common/path/names.h"
 
 namespace mlvc::client::ops {
@@ -10,7 +10,7 @@ namespace {
 
 absl::Status Bad(std::string_view url, const std::string& why) {
   return absl::InvalidArgumentError("bad checkout URL '" + std::string(url) + "': " + why +
-                                    " (expected HOST:PORT/REPO[@REF])");
+                                    " (expected [https://]HOST:PORT/REPO[@REF])");
 }
 
 bool AllDigits(std::string_view s) {
@@ -21,58 +21,31 @@ bool AllDigits(std::string_view s) {
   return true;
 }
 
-bool ValidHostName(std::string_view host) {
-  if (host.empty()) return false;
-  for (char c : host) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' &&
-        c != '_') {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 absl::StatusOr<CheckoutUrl> ParseCheckoutUrl(std::string_view url) {
-  if (url.find("://") != std::string_view::npos) {
-    return Bad(url, "no scheme is used");
-  }
   std::string_view rest = url;
-  std::string host;
-  if (!rest.empty() && rest.front() == '[') {
-    size_t close = rest.find(']');
-    if (close == std::string_view::npos || close == 1) return Bad(url, "unclosed '[' in host");
-    for (char c : rest.substr(1, close - 1)) {
-      if (!absl::ascii_isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') {
-        return Bad(url, "bad IPv6 address");
-      }
+  std::string scheme;
+  for (std::string_view known : {"https://", "http://"}) {
+    if (rest.substr(0, known.size()) == known) {
+      scheme = std::string(known);
+      rest.remove_prefix(known.size());
+      break;
     }
-    host = std::string(rest.substr(0, close + 1));
-    rest.remove_prefix(close + 1);
-  } else {
-    size_t colon = rest.find(':');
-    size_t slash = rest.find('/');
-    if (colon == std::string_view::npos || (slash != std::string_view::npos && slash < colon)) {
-      return Bad(url, "missing ':PORT'");
-    }
-    host = std::string(rest.substr(0, colon));
-    if (!ValidHostName(host)) return Bad(url, "bad host");
-    rest.remove_prefix(colon);
   }
-  if (rest.empty() || rest.front() != ':') return Bad(url, "missing ':PORT'");
-  rest.remove_prefix(1);
-  size_t slash = rest.find('/');
-  if (slash == std::string_view::npos) return Bad(url, "missing '/REPO'");
-  std::string_view port = rest.substr(0, slash);
-  if (!AllDigits(port) || port.size() > 5 || std::stoi(std::string(port)) < 1 ||
-      std::stoi(std::string(port)) > 65535) {
+  if (rest.find("://") != std::string_view::npos) {
+    return Bad(url, "the only schemes are https:// and http://");
+  }
+  const size_t slash = rest.find('/');
+  absl::StatusOr<common::HostPort> host_port = common::SplitHostPort(rest.substr(0, slash));
+  if (!host_port.ok()) return Bad(url, std::string(host_port.status().message()));
+  if (host_port->port.find_first_not_of('0') == std::string::npos) {
     return Bad(url, "the port must be a number from 1 to 65535");
   }
-  rest.remove_prefix(slash + 1);
-
+  if (slash == std::string_view::npos) return Bad(url, "missing '/REPO'");
   CheckoutUrl out;
-  out.server = host + ":" + std::string(port);
+  out.server = scheme + std::string(rest.substr(0, slash));
+  rest.remove_prefix(slash + 1);
   size_t at = rest.find('@');
   std::string_view repo = rest.substr(0, at);
   std::string_view ref;

@@ -106,7 +106,7 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
   for (const auto& [id, item] : to_upload) ids.push_back(id);
   std::vector<std::string> missing_ids;
   if (!ids.empty()) {
-    ASSIGN_OR_RETURN(missing_ids, remote->FindMissing(ids));
+    ASSIGN_OR_RETURN(missing_ids, remote->FindMissing(wc.config().repository, ids));
   }
   // Chunked upload (transfer.h) of the contents the server lacks: only their missing chunks
   // cross the wire. The pipeline sees only this plain list, never the working copy.
@@ -124,7 +124,8 @@ absl::StatusOr<CommitResult> Commit(wc::WorkingCopy& wc, const Endpoint& endpoin
               return a.relpath < b.relpath;
             });
   {
-    internal::Transfer transfer(*remote, TransferProgress::Direction::kUpload, observer);
+    internal::Transfer transfer(*remote, wc.config().repository,
+                                TransferProgress::Direction::kUpload, observer);
     uint64_t bytes = 0;
     for (const internal::UploadItem& upload : uploads) bytes += upload.size;
     transfer.AddPlanned(bytes, uploads.size());

@@ -16,7 +16,7 @@ absl::StatusOr<std::vector<FileDiffText>> Diff(wc::WorkingCopy& wc, const Endpoi
     if (remote == nullptr) {
       ASSIGN_OR_RETURN(remote, internal::Connect(endpoint));
     }
-    return remote->DownloadToMemory(entry.base_content_id, kMaxDiffBytes);
+    return remote->DownloadToMemory(wc.config().repository, entry.base_content_id, kMaxDiffBytes);
   };
 
   std::vector<FileDiffText> out;

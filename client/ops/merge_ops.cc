@@ -23,16 +23,16 @@ bool IsText(const std::optional<remote::TreeFile>& f) {
 absl::Status WriteVersion(wc::WorkingCopy& wc, remote::Remote& remote, const std::string& relpath,
                           const remote::TreeFile& file) {
   const std::string temp = wc.TempPath();
-  RETURN_IF_ERROR(remote.DownloadToFile(file.content_id, temp));
+  RETURN_IF_ERROR(remote.DownloadToFile(wc.config().repository, file.content_id, temp));
   absl::Status installed = wc.InstallFile(temp, relpath, file.executable);
   if (!installed.ok()) std::remove(temp.c_str());
   return installed;
 }
 
-absl::StatusOr<std::string> TextOf(remote::Remote& remote,
+absl::StatusOr<std::string> TextOf(remote::Remote& remote, const std::string& repository,
                                    const std::optional<remote::TreeFile>& f) {
   if (!f.has_value()) return std::string();
-  return remote.DownloadToMemory(f->content_id, internal::kMaxWcMergeBytes);
+  return remote.DownloadToMemory(repository, f->content_id, internal::kMaxWcMergeBytes);
 }
 
 // The entry of a file the merge adds to the working copy.
@@ -161,9 +161,9 @@ absl::StatusOr<WcMergeResult> MergeIntoWorkingCopy(wc::WorkingCopy& wc, const En
         report(FileAction::kDeleted, f.path);
       }
     } else if (f.line_merged) {
-      absl::StatusOr<std::string> base = TextOf(*remote, f.base);
-      absl::StatusOr<std::string> target = base.ok() ? TextOf(*remote, f.target) : base;
-      absl::StatusOr<std::string> theirs = target.ok() ? TextOf(*remote, f.source) : target;
+      absl::StatusOr<std::string> base = TextOf(*remote, wc.config().repository, f.base);
+      absl::StatusOr<std::string> target = base.ok() ? TextOf(*remote, wc.config().repository, f.target) : base;
+      absl::StatusOr<std::string> theirs = target.ok() ? TextOf(*remote, wc.config().repository, f.source) : target;
       status = theirs.status();
       if (status.ok()) {
         common::MergeResult merged = common::Merge3(*base, *target, *theirs, labels);
@@ -199,9 +199,9 @@ absl::StatusOr<WcMergeResult> MergeIntoWorkingCopy(wc::WorkingCopy& wc, const En
       status = WriteVersion(wc, *remote, c.path, *c.source);
       if (status.ok()) ScheduleAdd(wc, c.path, *c.source, true);
     } else if (IsText(c.source) && IsText(c.target) && (!c.base.has_value() || IsText(c.base))) {
-      absl::StatusOr<std::string> base = TextOf(*remote, c.base);
-      absl::StatusOr<std::string> target = base.ok() ? TextOf(*remote, c.target) : base;
-      absl::StatusOr<std::string> theirs = target.ok() ? TextOf(*remote, c.source) : target;
+      absl::StatusOr<std::string> base = TextOf(*remote, wc.config().repository, c.base);
+      absl::StatusOr<std::string> target = base.ok() ? TextOf(*remote, wc.config().repository, c.target) : base;
+      absl::StatusOr<std::string> theirs = target.ok() ? TextOf(*remote, wc.config().repository, c.source) : target;
       status = theirs.status();
       if (status.ok()) {
         common::MergeResult merged = common::Merge3(*base, *target, *theirs, labels);

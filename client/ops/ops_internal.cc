@@ -16,7 +16,9 @@
 namespace mlvc::client::ops::internal {
 
 absl::StatusOr<std::unique_ptr<remote::Remote>> Connect(const Endpoint& endpoint) {
-  return remote::Remote::Connect(endpoint.server, endpoint.token);
+  remote::Remote::Options options;
+  options.ca_file = endpoint.ca_file;
+  return remote::Remote::Connect(endpoint.server, endpoint.token, options);
 }
 
 absl::StatusOr<LocalFile> StatLocal(const std::string& abspath) {
@@ -82,7 +84,7 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& abspath) {
 absl::Status FetchInto(wc::WorkingCopy& wc, remote::Remote& remote,
                        const remote::TreeFile& file) {
   const std::string temp = wc.TempPath();
-  RETURN_IF_ERROR(remote.DownloadToFile(file.content_id, temp));
+  RETURN_IF_ERROR(remote.DownloadToFile(wc.config().repository, file.content_id, temp));
   return InstallFetched(wc, temp, file);
 }
 

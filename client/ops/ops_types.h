@@ -11,8 +11,9 @@ namespace mlvc::client::ops {
 
 // The server an operation talks to and the token it presents.
 struct Endpoint {
-  std::string server;  // "HOST:PORT"
-  std::string token;   // sent as "authorization: Bearer TOKEN"; empty sends none
+  std::string server;   // "[https://|http://]HOST:PORT" (client/remote/server_address.h)
+  std::string token;    // sent as "authorization: Bearer TOKEN"; empty sends none
+  std::string ca_file;  // PEM CAs trusted for TLS; empty: the system's roots
 };
 
 // What happened to one file during checkout, update or revert.

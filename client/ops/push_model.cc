@@ -73,7 +73,7 @@ absl::StatusOr<PushModelOutcome> CommitWithRun(wc::WorkingCopy& wc, const Endpoi
   // them), so only these paths are in the commit's scope.
   ASSIGN_OR_RETURN(std::vector<std::string> added, Add(wc, relpaths));
   (void)added;
-  RETURN_IF_ERROR(UploadRunEnvironment(endpoint, run));
+  RETURN_IF_ERROR(UploadRunEnvironment(endpoint, wc.config().repository, run));
   ASSIGN_OR_RETURN(CommitResult committed,
                    Commit(wc, endpoint, message, relpaths, /*keep_locks=*/false,
                           /*observer=*/nullptr, &run.spec));

@@ -331,15 +331,16 @@ std::string FormatMetricRule(const remote::MetricRuleInfo& rule) {
 
 // ---- with a server ----
 
-absl::Status UploadRunEnvironment(const Endpoint& endpoint, const PreparedRun& run) {
+absl::Status UploadRunEnvironment(const Endpoint& endpoint, const std::string& repository,
+                                  const PreparedRun& run) {
   if (run.env_path.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
   const std::string& id = run.spec.environment.file_content_id;
-  ASSIGN_OR_RETURN(std::vector<std::string> missing, remote->FindMissing({id}));
+  ASSIGN_OR_RETURN(std::vector<std::string> missing, remote->FindMissing(repository, {id}));
   if (missing.empty()) return absl::OkStatus();
   std::error_code ec;
   std::string abspath = std::filesystem::absolute(run.env_path, ec).string();
-  absl::Status uploaded = remote->UploadFile(abspath, id, run.env_size);
+  absl::Status uploaded = remote->UploadFile(repository, abspath, id, run.env_size);
   if (absl::IsDataLoss(uploaded)) {
     return absl::DataLossError("environment file '" + run.env_path +
                                "' changed while it was being uploaded; run the command again");
@@ -349,7 +350,7 @@ absl::Status UploadRunEnvironment(const Endpoint& endpoint, const PreparedRun& r
 
 absl::StatusOr<remote::RunInfo> RecordRun(const Endpoint& endpoint, const std::string& repository,
                                           const std::string& ref, const PreparedRun& run) {
-  RETURN_IF_ERROR(UploadRunEnvironment(endpoint, run));
+  RETURN_IF_ERROR(UploadRunEnvironment(endpoint, repository, run));
   ASSIGN_OR_RETURN(auto remote, internal::Connect(endpoint));
   return remote->RecordRun(repository, ref, run.spec, internal::RandomHex());
 }

@@ -117,9 +117,10 @@ std::string FormatNumber(double value);
 
 // ---- with a server (each may also return what any server call returns) ----
 
-// Uploads `run`'s environment file when the server lacks it (nothing without one). DATA_LOSS
-// when the file changed since PrepareRun.
-absl::Status UploadRunEnvironment(const Endpoint& endpoint, const PreparedRun& run);
+// Uploads `run`'s environment file for `repository` when the server lacks it (nothing
+// without one). DATA_LOSS when the file changed since PrepareRun.
+absl::Status UploadRunEnvironment(const Endpoint& endpoint, const std::string& repository,
+                                  const PreparedRun& run);
 
 // Uploads the environment file (when the server lacks it) and records the run against `ref`
 // with a fresh record id. RecordRun's errors (remote.h); DATA_LOSS when the environment file

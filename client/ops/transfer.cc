@@ -257,7 +257,7 @@ absl::Status UploadWhole(Transfer& transfer, const std::vector<UploadItem>& item
   return ParallelFor(items.size(), kTransferConcurrency, [&](size_t i) -> absl::Status {
     const UploadItem& item = items[i];
     if (transfer.Cancelled()) return transfer.CancelledError();
-    absl::Status uploaded = transfer.remote().UploadFile(item.abspath, item.content_id, item.size);
+    absl::Status uploaded = transfer.remote().UploadFile(transfer.repository(), item.abspath, item.content_id, item.size);
     if (absl::IsDataLoss(uploaded)) return ChangedWhileUploading(item);
     if (!uploaded.ok()) return uploaded;
     transfer.AddWholeBytes(item.size, 0);
@@ -293,7 +293,8 @@ absl::StatusOr<std::vector<std::string>> DownloadWhole(
     const std::vector<std::string>& temps) {
   absl::Status status = ParallelFor(files.size(), kTransferConcurrency, [&](size_t i) {
     if (transfer.Cancelled()) return transfer.CancelledError();
-    absl::Status downloaded = transfer.remote().DownloadToFile(files[i]->content_id, temps[i]);
+    absl::Status downloaded = transfer.remote().DownloadToFile(transfer.repository(), files[i]->content_id,
+                                                                 temps[i]);
     if (!downloaded.ok()) return downloaded;
     transfer.AddWholeBytes(0, files[i]->size);
     transfer.AddDone(files[i]->size, 1);
@@ -320,9 +321,13 @@ std::vector<std::string> ManifestIds(const std::vector<const remote::TreeFile*>&
 
 // ---- Transfer ----
 
-Transfer::Transfer(remote::Remote& remote, TransferProgress::Direction direction,
+Transfer::Transfer(remote::Remote& remote, std::string repository,
+                   TransferProgress::Direction direction,
                    TransferObserver* observer)
-    : remote_(remote), observer_(observer), start_(remote.counters()) {
+    : remote_(remote),
+      repository_(std::move(repository)),
+      observer_(observer),
+      start_(remote.counters()) {
   progress_.direction = direction;
 }
 
@@ -391,7 +396,7 @@ void Transfer::PrefetchManifests(const std::vector<const remote::TreeFile*>& fil
   prefetch.ids = ManifestIds(files);
   // The ids are copied: the caller's batch may go before the answer comes.
   prefetch.answer = std::async(std::launch::async, [this, ids = prefetch.ids] {
-    return remote_.GetManifests(ids);
+    return remote_.GetManifests(repository_, ids);
   });
   prefetches_.push_back(std::move(prefetch));
 }
@@ -455,7 +460,7 @@ absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& i
   std::vector<std::thread> senders;
   for (int k = 0; k < kUploadStreams; ++k) {
     senders.emplace_back([&] {
-      absl::StatusOr<std::unique_ptr<remote::ChunkUploadStream>> stream = remote.OpenChunkUpload();
+      absl::StatusOr<std::unique_ptr<remote::ChunkUploadStream>> stream = remote.OpenChunkUpload(transfer.repository());
       if (!stream.ok()) {
         error.Set(stream.status());
         abort_all();
@@ -515,7 +520,7 @@ absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& i
       error.Set(transfer.CancelledError());
       break;
     }
-    absl::StatusOr<std::vector<std::string>> missing = remote.FindMissingChunks(ask);
+    absl::StatusOr<std::vector<std::string>> missing = remote.FindMissingChunks(transfer.repository(), ask);
     if (!missing.ok()) {
       // A server without chunked transfer answers the first question so: nothing was sent.
       if (absl::IsUnimplemented(missing.status()) && seen.size() == ask.size()) {
@@ -563,7 +568,7 @@ absl::Status UploadContents(Transfer& transfer, const std::vector<UploadItem>& i
   if (error.failed()) return error.status();
   if (transfer.Cancelled()) return transfer.CancelledError();
 
-  absl::StatusOr<std::vector<std::string>> committed = remote.CommitContents(manifests);
+  absl::StatusOr<std::vector<std::string>> committed = remote.CommitContents(transfer.repository(), manifests);
   if (absl::IsDataLoss(committed.status())) {
     return absl::DataLossError("a file changed while it was being uploaded (" +
                                std::string(committed.status().message()) + "); commit again");
@@ -590,7 +595,7 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
   std::optional<absl::StatusOr<std::vector<remote::RemoteManifest>>> prefetched =
       transfer.TakeManifests(ids);
   absl::StatusOr<std::vector<remote::RemoteManifest>> manifests =
-      prefetched ? *std::move(prefetched) : remote.GetManifests(ids);
+      prefetched ? *std::move(prefetched) : remote.GetManifests(transfer.repository(), ids);
   if (absl::IsUnimplemented(manifests.status())) {
     transfer.set_unchunked();
     return DownloadWhole(transfer, files, temps);
@@ -667,6 +672,7 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
     // verifies on every Get), so a second SHA-256 pass here would only name the bad chunk.
     // It was a fifth of a 1 GiB checkout's CPU.
     RETURN_IF_ERROR(remote.ReadChunks(
+        transfer.repository(),
         fetch,
         [&](remote::ChunkPayload&& chunk) -> absl::Status {
           if (error.failed()) return absl::CancelledError("stopped");
@@ -721,7 +727,7 @@ absl::StatusOr<std::vector<std::string>> DownloadContents(
       const remote::RemoteManifest& m = (*manifests)[manifest_of[file.content_id]];
       if (!m.chunked) {
         if (transfer.Cancelled()) return transfer.CancelledError();
-        RETURN_IF_ERROR(remote.DownloadToFile(file.content_id, temps[i]));
+        RETURN_IF_ERROR(remote.DownloadToFile(transfer.repository(), file.content_id, temps[i]));
         transfer.AddWholeBytes(0, m.size);
         RETURN_IF_ERROR(report(m.size, 1));
         continue;

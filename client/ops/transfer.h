@@ -72,14 +72,16 @@ inline constexpr uint64_t kCacheAdmitShare = 4;
 // the observer, and the progress totals.
 class Transfer {
  public:
-  // `observer` may be null. The cache is the user's (cache::DefaultCacheOptions()).
-  Transfer(remote::Remote& remote, TransferProgress::Direction direction,
-           TransferObserver* observer);
+  // Transfers for `repository` (content is reached through one). `observer` may be null.
+  // The cache is the user's (cache::DefaultCacheOptions()).
+  Transfer(remote::Remote& remote, std::string repository,
+           TransferProgress::Direction direction, TransferObserver* observer);
   ~Transfer();
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
 
   remote::Remote& remote() { return remote_; }
+  const std::string& repository() const { return repository_; }
 
   // Adds planned work to the totals shown.
   void AddPlanned(uint64_t bytes, uint64_t files);
@@ -116,6 +118,7 @@ class Transfer {
   void Report();  // REQUIRES: mu_ held
 
   remote::Remote& remote_;
+  const std::string repository_;
   TransferObserver* observer_;
   remote::TransferCounters start_;
   mutable std::mutex mu_;

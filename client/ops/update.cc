@@ -97,7 +97,8 @@ absl::StatusOr<UpdateResult> Update(wc::WorkingCopy& wc, const Endpoint& endpoin
   };
 
   internal::PeriodicSaver saver(wc);
-  internal::Transfer transfer(*remote, TransferProgress::Direction::kDownload, observer);
+  internal::Transfer transfer(*remote, wc.config().repository,
+                              TransferProgress::Direction::kDownload, observer);
   auto is_fetch = [](Kind kind) { return kind == Kind::kFetchNew || kind == Kind::kFetchChanged; };
   {
     uint64_t bytes = 0;

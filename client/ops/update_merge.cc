@@ -36,9 +36,9 @@ absl::StatusOr<FileAction> MergeLocalEdit(wc::WorkingCopy& wc, remote::Remote& r
     return FileAction::kConflicted;
   }
 
-  ASSIGN_OR_RETURN(std::string base, remote.DownloadToMemory(entry.base_content_id,
+  ASSIGN_OR_RETURN(std::string base, remote.DownloadToMemory(wc.config().repository, entry.base_content_id,
                                                              kMaxWcMergeBytes));
-  ASSIGN_OR_RETURN(std::string theirs, remote.DownloadToMemory(upstream.content_id,
+  ASSIGN_OR_RETURN(std::string theirs, remote.DownloadToMemory(wc.config().repository, upstream.content_id,
                                                                kMaxWcMergeBytes));
   ASSIGN_OR_RETURN(std::string mine, ReadSmallFile(wc.AbsPath(local.relpath)));
   common::MergeLabels labels;

@@ -27,9 +27,21 @@ class GrpcChunkUploadStream : public ChunkUploadStream {
     std::atomic<uint64_t>* bytes_sent = nullptr;
     std::atomic<uint64_t>* chunks_sent = nullptr;
   };
-  GrpcChunkUploadStream(Link link, std::unique_ptr<grpc::ClientContext> context)
+  GrpcChunkUploadStream(Link link, std::unique_ptr<grpc::ClientContext> context,
+                        const std::string& repository)
       : link_(std::move(link)), context_(std::move(context)) {
     writer_ = link_.stub->UploadChunks(context_.get(), &response_);
+    // The first message names the repository and carries no chunk; the server sends its
+    // headers once it admitted the upload (the per-user upload limit). Until then nothing
+    // is committed, so gRPC's retry policy (remote.cc) may retry a refusal by itself, after
+    // the wait the server asked for; waiting here keeps chunk data out of that retry buffer.
+    pb::UploadChunksRequest first;
+    first.set_repository(repository);
+    if (!writer_->Write(first)) {
+      broken_ = true;
+      return;
+    }
+    writer_->WaitForInitialMetadata();
   }
   ~GrpcChunkUploadStream() override {
     if (!finished_) {
@@ -108,11 +120,12 @@ constexpr int kChunkCallDeadlineSeconds = 600;
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> Remote::FindMissingChunks(
-    const std::vector<std::string>& chunk_hashes) {
+    const std::string& repository, const std::vector<std::string>& chunk_hashes) {
   std::vector<std::string> missing;
   for (size_t start = 0; start < chunk_hashes.size(); start += kChunkBatch) {
     const size_t end = std::min(chunk_hashes.size(), start + kChunkBatch);
     pb::FindMissingChunksRequest request;
+    request.set_repository(repository);
     for (size_t i = start; i < end; ++i) request.add_chunk_hashes(chunk_hashes[i]);
     pb::FindMissingChunksResponse response;
     auto context = impl_->Context(kChunkCallDeadlineSeconds);
@@ -124,18 +137,19 @@ absl::StatusOr<std::vector<std::string>> Remote::FindMissingChunks(
   return missing;
 }
 
-absl::StatusOr<std::unique_ptr<ChunkUploadStream>> Remote::OpenChunkUpload() {
+absl::StatusOr<std::unique_ptr<ChunkUploadStream>> Remote::OpenChunkUpload(
+    const std::string& repository) {
   GrpcChunkUploadStream::Link link;
   link.stub = impl_->content.get();
   link.server = impl_->server;
   link.bytes_sent = &impl_->chunk_bytes_sent;
   link.chunks_sent = &impl_->chunks_sent;
   return std::unique_ptr<ChunkUploadStream>(
-      new GrpcChunkUploadStream(std::move(link), impl_->Context(0)));
+      new GrpcChunkUploadStream(std::move(link), impl_->Context(0), repository));
 }
 
 absl::StatusOr<std::vector<std::string>> Remote::CommitContents(
-    const std::vector<ContentManifest>& manifests) {
+    const std::string& repository, const std::vector<ContentManifest>& manifests) {
   if (manifests.empty()) return std::vector<std::string>{};
   auto context = impl_->Context(0);
   pb::CommitContentsResponse response;
@@ -144,6 +158,7 @@ absl::StatusOr<std::vector<std::string>> Remote::CommitContents(
   // thousands of small files, a content of many chunks split into consecutive parts.
   constexpr size_t kPartsPerMessage = 4000;
   pb::CommitContentsRequest message;
+  message.set_repository(repository);  // the first message names it
   size_t hashes_in_message = 0;
   bool stream_ok = true;
   auto flush = [&]() {
@@ -179,12 +194,13 @@ absl::StatusOr<std::vector<std::string>> Remote::CommitContents(
 }
 
 absl::StatusOr<std::vector<RemoteManifest>> Remote::GetManifests(
-    const std::vector<std::string>& content_ids) {
+    const std::string& repository, const std::vector<std::string>& content_ids) {
   std::vector<RemoteManifest> manifests;
   manifests.reserve(content_ids.size());
   for (size_t start = 0; start < content_ids.size(); start += kChunkBatch) {
     const size_t end = std::min(content_ids.size(), start + kChunkBatch);
     pb::GetManifestsRequest request;
+    request.set_repository(repository);
     for (size_t i = start; i < end; ++i) request.add_content_ids(content_ids[i]);
     auto context = impl_->Context(0);
     auto reader = impl_->content->GetManifests(context.get(), request);
@@ -229,12 +245,14 @@ absl::StatusOr<std::vector<RemoteManifest>> Remote::GetManifests(
   return manifests;
 }
 
-absl::Status Remote::ReadChunks(const std::vector<std::string>& chunk_hashes,
+absl::Status Remote::ReadChunks(const std::string& repository,
+                                const std::vector<std::string>& chunk_hashes,
                                 const std::function<absl::Status(ChunkPayload&&)>& sink,
                                 bool verify_each) {
   for (size_t start = 0; start < chunk_hashes.size(); start += kChunkBatch) {
     const size_t end = std::min(chunk_hashes.size(), start + kChunkBatch);
     pb::ReadChunksRequest request;
+    request.set_repository(repository);
     for (size_t i = start; i < end; ++i) request.add_chunk_hashes(chunk_hashes[i]);
     auto context = impl_->Context(0);
     auto reader = impl_->content->ReadChunks(context.get(), request);

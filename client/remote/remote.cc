@@ -1,5 +1,7 @@
 #include "client/remote/remote.h"
 #include "client/remote/remote_internal.h"
+#include "client/remote/channel_setup_internal.h"
+#include "client/remote/server_address.h"
 
 #include <grpcpp/grpcpp.h>
 
@@ -22,6 +24,9 @@ absl::Status FromGrpc(const grpc::Status& status, const std::string& server) {
   auto code = static_cast<absl::StatusCode>(status.error_code());
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
+      if (auto sentence = DescribeConnectFailure(server, status.error_message())) {
+        return absl::UnavailableError(*sentence);
+      }
       return absl::UnavailableError("server " + server + " is unreachable");
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return absl::DeadlineExceededError("server " + server + " did not answer in time");
@@ -34,6 +39,28 @@ absl::Status FromGrpc(const grpc::Status& status, const std::string& server) {
 }
 
 namespace {
+
+// gRPC's own retry policy, for one case only: the server refused a call before doing
+// anything (its request rate or upload limit, RESOURCE_EXHAUSTED) and said how long to wait
+// ("grpc-retry-pushback-ms"), which gRPC honours. Every method of every service; at most 5
+// attempts. Other failures are not retried here (Submit has its own retry, by submit id).
+constexpr char kRetryServiceConfig[] = R"json({
+  "methodConfig": [{
+    "name": [
+      {"service": "mlvc.v1.RepositoryService"}, {"service": "mlvc.v1.HistoryService"},
+      {"service": "mlvc.v1.ContentService"}, {"service": "mlvc.v1.LockService"},
+      {"service": "mlvc.v1.RecordService"}, {"service": "mlvc.v1.ReleaseService"},
+      {"service": "mlvc.v1.AdminService"}
+    ],
+    "retryPolicy": {
+      "maxAttempts": 5,
+      "initialBackoff": "0.2s",
+      "maxBackoff": "5s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["RESOURCE_EXHAUSTED"]
+    }
+  }]
+})json";
 
 // Streams carry no deadline (a big file may take long); GetTree's is generous instead.
 constexpr int kTreeDeadlineSeconds = 600;
@@ -72,7 +99,8 @@ TreeFile FromPb(const pb::FileEntry& e) {
 }
 
 RepositoryInfo FromPb(const pb::Repository& r) {
-  return RepositoryInfo{r.name(), r.created_at_micros(), r.created_by()};
+  return RepositoryInfo{r.name(), r.created_at_micros(), r.created_by(), r.default_role(),
+                        r.role()};
 }
 
 ChangesetInfo FromPb(const pb::Changeset& c) {
@@ -104,6 +132,11 @@ absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(const std::string& serve
                                                         const std::string& token,
                                                         Options options) {
   if (server.empty()) return absl::InvalidArgumentError("no server address given");
+  absl::StatusOr<ServerAddress> address = ParseServerAddress(server);
+  if (!address.ok()) return address.status();
+  auto credentials = MakeChannelCredentials(*address, options.ca_file);
+  if (!credentials.ok()) return credentials.status();
+  QuietGrpcLogging();
   auto impl = std::make_unique<Impl>();
   impl->server = server;
   impl->token = token;
@@ -111,14 +144,15 @@ absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(const std::string& serve
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
-  impl->channel =
-      grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), args);
+  args.SetServiceConfigJSON(kRetryServiceConfig);
+  impl->channel = grpc::CreateCustomChannel(address->target, *credentials, args);
   impl->repos = pb::RepositoryService::NewStub(impl->channel);
   impl->content = pb::ContentService::NewStub(impl->channel);
   impl->history = pb::HistoryService::NewStub(impl->channel);
   impl->locks = pb::LockService::NewStub(impl->channel);
   impl->record = pb::RecordService::NewStub(impl->channel);
   impl->releases = pb::ReleaseService::NewStub(impl->channel);
+  impl->admin = pb::AdminService::NewStub(impl->channel);
   return std::unique_ptr<Remote>(new Remote(std::move(impl)));
 }
 
@@ -148,6 +182,19 @@ absl::StatusOr<std::vector<RepositoryInfo>> Remote::ListRepositories() {
   std::vector<RepositoryInfo> out;
   for (const auto& r : response.repositories()) out.push_back(FromPb(r));
   return out;
+}
+
+absl::StatusOr<RepositoryInfo> Remote::SetDefaultRole(const std::string& repository,
+                                                      const std::string& default_role) {
+  pb::SetDefaultRoleRequest request;
+  request.set_repository(repository);
+  request.set_default_role(default_role);
+  pb::SetDefaultRoleResponse response;
+  auto context = impl_->Unary();
+  absl::Status status =
+      impl_->Convert(impl_->repos->SetDefaultRole(context.get(), request, &response));
+  if (!status.ok()) return status;
+  return FromPb(response.repository());
 }
 
 absl::StatusOr<std::vector<BranchInfo>> Remote::ListBranches(const std::string& repository) {
@@ -196,11 +243,12 @@ absl::StatusOr<std::vector<TreeFile>> Remote::GetTree(const std::string& reposit
 }
 
 absl::StatusOr<std::vector<std::string>> Remote::FindMissing(
-    const std::vector<std::string>& content_ids) {
+    const std::string& repository, const std::vector<std::string>& content_ids) {
   std::vector<std::string> missing;
   for (size_t start = 0; start < content_ids.size(); start += kFindMissingBatch) {
     size_t end = std::min(content_ids.size(), start + kFindMissingBatch);
     pb::FindMissingRequest request;
+    request.set_repository(repository);
     for (size_t i = start; i < end; ++i) request.add_content_ids(content_ids[i]);
     pb::FindMissingResponse response;
     auto context = impl_->Unary();
@@ -212,7 +260,8 @@ absl::StatusOr<std::vector<std::string>> Remote::FindMissing(
   return missing;
 }
 
-absl::Status Remote::UploadFile(const std::string& local_abspath, const std::string& content_id,
+absl::Status Remote::UploadFile(const std::string& repository,
+                                const std::string& local_abspath, const std::string& content_id,
                                 uint64_t size) {
   std::FILE* file = std::fopen(local_abspath.c_str(), "rb");
   if (file == nullptr) {
@@ -222,6 +271,7 @@ absl::Status Remote::UploadFile(const std::string& local_abspath, const std::str
   pb::UploadResponse response;
   auto writer = impl_->content->Upload(context.get(), &response);
   pb::UploadRequest header;
+  header.set_repository(repository);
   header.mutable_header()->set_content_id(content_id);
   header.mutable_header()->set_size(size);
   bool stream_ok = writer->Write(header);
@@ -247,14 +297,15 @@ absl::Status Remote::UploadFile(const std::string& local_abspath, const std::str
   return impl_->Convert(finish);
 }
 
-absl::Status Remote::DownloadToFile(const std::string& content_id,
+absl::Status Remote::DownloadToFile(const std::string& repository,
+                                    const std::string& content_id,
                                     const std::string& dest_abspath) {
   std::FILE* file = std::fopen(dest_abspath.c_str(), "wb");
   if (file == nullptr) {
     return absl::InternalError("cannot write " + dest_abspath + ": " + std::strerror(errno));
   }
   absl::Status status = impl_->ReadContent(
-      content_id, [&](const std::string& data, uint64_t) -> absl::Status {
+      repository, content_id, [&](const std::string& data, uint64_t) -> absl::Status {
         if (!data.empty() && std::fwrite(data.data(), 1, data.size(), file) != data.size()) {
           return absl::InternalError("cannot write " + dest_abspath + ": " +
                                      std::strerror(errno));
@@ -268,11 +319,12 @@ absl::Status Remote::DownloadToFile(const std::string& content_id,
   return status;
 }
 
-absl::StatusOr<std::string> Remote::DownloadToMemory(const std::string& content_id,
+absl::StatusOr<std::string> Remote::DownloadToMemory(const std::string& repository,
+                                                     const std::string& content_id,
                                                      uint64_t max_bytes) {
   std::string out;
   absl::Status status = impl_->ReadContent(
-      content_id, [&](const std::string& data, uint64_t total) -> absl::Status {
+      repository, content_id, [&](const std::string& data, uint64_t total) -> absl::Status {
         if (total > max_bytes || out.size() + data.size() > max_bytes) {
           return absl::OutOfRangeError("content " + content_id + " is larger than " +
                                        std::to_string(max_bytes) + " bytes");

@@ -1,5 +1,6 @@
-// Remote access: one connection to an mlvc server (gRPC, insecure channel, 16 MiB message
-// limits), with the caller's token attached to every call as "authorization: Bearer TOKEN".
+// Remote access: one connection to an mlvc server (gRPC, TLS or plaintext as its address
+// says, 16 MiB message limits), with the caller's token attached to every call as
+// "authorization: Bearer TOKEN".
 // The only client code that sees gRPC: its API takes and returns the plain values of
 // remote_types.h, and every failure comes back as an absl::Status with the server's code and
 // message (UNAVAILABLE says "server HOST:PORT is unreachable").
@@ -15,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "client/remote/admin_types.h"
 #include "client/remote/remote_types.h"
 #include "client/remote/release_types.h"
 
@@ -71,10 +73,15 @@ class Remote {
     int unary_deadline_seconds = 60;
     // Extra attempts of Submit after UNAVAILABLE, with the same submit_id.
     int submit_retries = 2;
+    // PEM file of the CAs that TLS connections trust; empty: the system's roots.
+    std::string ca_file;
   };
 
-  // Makes a channel to `server` ("HOST:PORT"). Connecting is lazy: an unreachable server
-  // shows as UNAVAILABLE on the first call. INVALID_ARGUMENT for an empty server.
+  // Makes a channel to `server`, "[https://|http://]HOST:PORT", in TLS or plaintext as
+  // server_address.h decides. Connecting is lazy: an unreachable server shows as UNAVAILABLE
+  // on the first call, and a failed TLS handshake as UNAVAILABLE "cannot make a TLS
+  // connection to SERVER: <why>". INVALID_ARGUMENT for an empty or malformed server, or an
+  // unusable `options.ca_file`.
   static absl::StatusOr<std::unique_ptr<Remote>> Connect(const std::string& server,
                                                          const std::string& token);
   static absl::StatusOr<std::unique_ptr<Remote>> Connect(const std::string& server,
@@ -90,6 +97,11 @@ class Remote {
   absl::StatusOr<RepositoryInfo> CreateRepository(const std::string& name);
   // Sorted by name.
   absl::StatusOr<std::vector<RepositoryInfo>> ListRepositories();
+  // Sets the role every signed-in user without a role of their own has on the repository
+  // ("none", "reader" or "writer") and returns the repository as it is now. Maintainers
+  // only. INVALID_ARGUMENT for any other value.
+  absl::StatusOr<RepositoryInfo> SetDefaultRole(const std::string& repository,
+                                                const std::string& default_role);
   // NOT_FOUND for an unknown repository.
   absl::StatusOr<std::vector<BranchInfo>> ListBranches(const std::string& repository);
   // `ref`: branch name or changeset number ('@' optional); empty means "main".
@@ -99,22 +111,28 @@ class Remote {
   // NOT_FOUND for an unknown repository/changeset, INVALID_ARGUMENT for a bad path.
   absl::StatusOr<std::vector<TreeFile>> GetTree(const std::string& repository, int64_t number,
                                                 const std::vector<std::string>& paths);
+  // Content calls name the repository they are made for (content.proto: content is reached
+  // through a repository): the one pushed to, or read from.
+
   // The ids in `content_ids` the server does not hold, in order (batches of 10,000).
   // INVALID_ARGUMENT for a malformed id.
-  absl::StatusOr<std::vector<std::string>> FindMissing(const std::vector<std::string>& content_ids);
+  absl::StatusOr<std::vector<std::string>> FindMissing(const std::string& repository,
+                                                       const std::vector<std::string>& content_ids);
   // Streams a local file in 1 MiB pieces (never whole in memory). DATA_LOSS when the server
   // computed another id or size (e.g. the file changed meanwhile); INTERNAL when the file
   // cannot be read.
-  absl::Status UploadFile(const std::string& local_abspath, const std::string& content_id,
-                          uint64_t size);
+  absl::Status UploadFile(const std::string& repository, const std::string& local_abspath,
+                          const std::string& content_id, uint64_t size);
   // Writes a content to `dest_abspath` (created or truncated) as it arrives, hashing as it
   // writes. DATA_LOSS, and the file removed, when the bytes received do not hash to
   // `content_id`; NOT_FOUND for unknown content; INTERNAL on a local write error (the file
   // removed too).
-  absl::Status DownloadToFile(const std::string& content_id, const std::string& dest_abspath);
+  absl::Status DownloadToFile(const std::string& repository, const std::string& content_id,
+                              const std::string& dest_abspath);
   // Reads a content into memory, verified like DownloadToFile. OUT_OF_RANGE when it is bigger
   // than `max_bytes` (nothing more is read).
-  absl::StatusOr<std::string> DownloadToMemory(const std::string& content_id, uint64_t max_bytes);
+  absl::StatusOr<std::string> DownloadToMemory(const std::string& repository,
+                                               const std::string& content_id, uint64_t max_bytes);
   // Commits. Retried on UNAVAILABLE with the same submit_id, so that a submit that landed
   // before the connection broke comes back as `replayed` rather than twice.
   // FAILED_PRECONDITION when out of date (message names the path and changeset) or a content
@@ -183,22 +201,25 @@ class Remote {
   // kChunkBatch (pass each hash once to get it once). INVALID_ARGUMENT for a malformed hash.
   // UNIMPLEMENTED from a server without chunked transfer.
   absl::StatusOr<std::vector<std::string>> FindMissingChunks(
-      const std::vector<std::string>& chunk_hashes);
-  // Opens one UploadChunks stream.
-  absl::StatusOr<std::unique_ptr<ChunkUploadStream>> OpenChunkUpload();
+      const std::string& repository, const std::vector<std::string>& chunk_hashes);
+  // Opens one UploadChunks stream, once the server admitted it (its per-user upload limit:
+  // a refusal is retried after the wait the server asks for).
+  absl::StatusOr<std::unique_ptr<ChunkUploadStream>> OpenChunkUpload(
+      const std::string& repository);
   // Records contents as their chunk lists (one stream, batched). Returns the committed ids
   // in order. NOT_FOUND names a chunk the server does not hold; DATA_LOSS when the chunks do
   // not hash to the content id or add up to its size.
   absl::StatusOr<std::vector<std::string>> CommitContents(
-      const std::vector<ContentManifest>& manifests);
+      const std::string& repository, const std::vector<ContentManifest>& manifests);
   // Manifests of `content_ids`, in order (batched). NOT_FOUND for an unknown content.
   absl::StatusOr<std::vector<RemoteManifest>> GetManifests(
-      const std::vector<std::string>& content_ids);
+      const std::string& repository, const std::vector<std::string>& content_ids);
   // Fetches chunks (batched) and calls `sink` with each, in the order of `chunk_hashes`,
   // after checking it against its hash unless `verify_each` is false (DATA_LOSS when it
   // does not match, or when the server's answer skips or reorders chunks). An error from
   // `sink` stops the read and is returned. NOT_FOUND for a chunk the server does not hold.
-  absl::Status ReadChunks(const std::vector<std::string>& chunk_hashes,
+  absl::Status ReadChunks(const std::string& repository,
+                          const std::vector<std::string>& chunk_hashes,
                           const std::function<absl::Status(ChunkPayload&&)>& sink,
                           bool verify_each = true);
   // Chunk bytes sent and received so far by this instance (all streams together).
@@ -276,6 +297,48 @@ class Remote {
                                              const std::string& branch);
   absl::StatusOr<PolicyCheckInfo> CheckPolicy(const std::string& repository,
                                               const std::string& branch, const std::string& ref);
+
+  // --- administration (admin_remote.cc; AdminService in proto/mlvc/v1/admin.proto) ---
+  // Who may call what is the server's authorization table: users and listings across every
+  // repository need a server admin (PERMISSION_DENIED otherwise); a repository's roles and
+  // audit rows its maintainers; one's own tokens anyone but a service account.
+
+  // The user of this connection's token.
+  absl::StatusOr<WhoAmIInfo> WhoAmI();
+  // Creates a user with a first token (never expiring), or a service account without one.
+  // INVALID_ARGUMENT bad name or an admin service account; ALREADY_EXISTS name taken.
+  absl::StatusOr<CreatedUserInfo> CreateUser(const std::string& name, bool admin, bool service);
+  // Every user, by name.
+  absl::StatusOr<std::vector<UserInfo>> ListUsers();
+  // Refuses every token of the user from the next call on. NOT_FOUND unknown user;
+  // FAILED_PRECONDITION for the caller themselves.
+  absl::StatusOr<UserInfo> DisableUser(const std::string& name);
+  // NOT_FOUND unknown user.
+  absl::StatusOr<UserInfo> EnableUser(const std::string& name);
+  // Issues a token for `user` (empty: the caller) named `name`, living `lifetime_seconds`
+  // (0: forever). INVALID_ARGUMENT bad name or lifetime; NOT_FOUND unknown user;
+  // FAILED_PRECONDITION disabled user.
+  absl::StatusOr<IssuedTokenInfo> CreateToken(const std::string& user, const std::string& name,
+                                              int64_t lifetime_seconds);
+  // Tokens of `user` (empty: the caller's; `all`: every user's, admins only), newest first,
+  // without secrets. NOT_FOUND unknown user; INVALID_ARGUMENT a user and `all` together.
+  absl::StatusOr<std::vector<TokenInfo>> ListTokens(const std::string& user, bool all);
+  // Revokes a token from the next call on. NOT_FOUND unknown token (or, to anyone but an
+  // admin, another user's).
+  absl::StatusOr<TokenInfo> RevokeToken(int64_t token_id);
+  // Gives `user` `role` on `repository`, replacing an earlier role. INVALID_ARGUMENT bad
+  // role; NOT_FOUND unknown user.
+  absl::StatusOr<RoleGrantInfo> GrantRole(const std::string& repository, const std::string& user,
+                                          const std::string& role);
+  // Takes `user`'s own role on `repository` away. NOT_FOUND unknown user, or no role to take.
+  absl::Status RevokeRole(const std::string& repository, const std::string& user);
+  // Roles of `repository` (empty: every repository, admins only), only `user`'s when
+  // non-empty. NOT_FOUND unknown user or (admins) repository.
+  absl::StatusOr<RoleListingInfo> ListRoles(const std::string& repository,
+                                            const std::string& user);
+  // Audit rows, newest first. INVALID_ARGUMENT negative limit or after_id; NOT_FOUND
+  // unknown user or (admins) repository.
+  absl::StatusOr<std::vector<AuditEntryInfo>> ListAudit(const AuditQueryInfo& query);
 
  private:
   struct Impl;

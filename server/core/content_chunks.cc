@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "server/core/content_manifest.h"
+#include "server/core/content_reach.h"
 #include "server/core/content_service.h"
 
 namespace mlvc::server::core {
@@ -49,8 +50,8 @@ constexpr size_t kMaxStreamedHashes = 1 << 20;
 class ChunkUploadImpl : public ChunkUpload {
  public:
   ChunkUploadImpl(store::MetadataStore& metadata, store::pack::ChunkStore& chunks,
-                  uint64_t batch_bytes)
-      : metadata_(metadata), batcher_(chunks, batch_bytes) {}
+                  uint64_t batch_bytes, int64_t uploader)
+      : metadata_(metadata), batcher_(chunks, batch_bytes, uploader) {}
 
   absl::Status AddMessage(std::vector<ReceivedChunk>& message) override {
     uint64_t total = 0;
@@ -162,8 +163,8 @@ absl::Status HashMismatch(const std::string& id) {
 
 class ContentCommitImpl : public ContentCommit {
  public:
-  ContentCommitImpl(store::MetadataStore& metadata, store::BlobStore& blobs)
-      : metadata_(metadata), blobs_(blobs) {}
+  ContentCommitImpl(store::MetadataStore& metadata, store::BlobStore& blobs, Caller caller)
+      : metadata_(metadata), blobs_(blobs), caller_(std::move(caller)) {}
 
   absl::Status Add(std::vector<ManifestPart>& parts) override {
     for (ManifestPart& part : parts) {
@@ -188,12 +189,8 @@ class ContentCommitImpl : public ContentCommit {
       }
       RETURN_IF_ERROR(FlushSmall());  // keep the stream's order of commits
       large_.emplace(part.content_id, part.size);
-      std::vector<store::ContentHead> heads;
-      RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(heads, txn.GetContentHeads({part.content_id}));
-        return absl::OkStatus();
-      }));
-      large_->held = !heads.empty();
+      ASSIGN_OR_RETURN(std::vector<std::string> unreached, Unreached({part.content_id}));
+      large_->held = unreached.empty();
       RETURN_IF_ERROR(AddLargePart(part));
     }
     parts.clear();
@@ -227,6 +224,8 @@ class ContentCommitImpl : public ContentCommit {
     if (!c.held) {
       std::vector<store::ChunkLocation> locations;
       RETURN_IF_ERROR(Locate(part.chunk_hashes, part.content_id, &locations));
+      ASSIGN_OR_RETURN(std::vector<std::string> unreached, UnreachedChunks(part.chunk_hashes));
+      if (!unreached.empty()) return NotStored(part.content_id, unreached.front());
       for (const store::ChunkLocation& loc : locations) c.total += loc.chunk.raw_length;
       if (c.total > c.size) return SizeMismatch(c.id, c.total, c.size);
       store::pack::PackReader reader(&blobs_, /*verify_hash=*/false);
@@ -268,14 +267,12 @@ class ContentCommitImpl : public ContentCommit {
 
     std::vector<std::string> ids;
     for (const ManifestPart& p : parts) ids.push_back(p.content_id);
-    std::vector<store::ContentHead> heads;
-    RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-      ASSIGN_OR_RETURN(heads, txn.GetContentHeads(ids));
-      return absl::OkStatus();
-    }));
+    // Contents the caller reaches are held as far as this commit goes; any other is
+    // verified from the caller's chunks, even when stored for someone else.
+    ASSIGN_OR_RETURN(std::vector<std::string> unreached_ids, Unreached(ids));
     // to_check[i]: parts[i] must be verified (not held, not repeated earlier in the batch).
-    std::unordered_set<std::string> seen;
-    for (const store::ContentHead& h : heads) seen.insert(h.id);
+    std::unordered_set<std::string> seen(ids.begin(), ids.end());
+    for (const std::string& id : unreached_ids) seen.erase(id);
     std::vector<bool> to_check(parts.size());
     std::vector<std::string> hashes;
     for (size_t i = 0; i < parts.size(); ++i) {
@@ -285,19 +282,21 @@ class ContentCommitImpl : public ContentCommit {
       }
     }
     std::vector<store::ChunkLocation> locations;
-    absl::Status located = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-      ASSIGN_OR_RETURN(locations, txn.GetChunkLocations(hashes));
-      return absl::OkStatus();
-    });
-    if (absl::IsNotFound(located)) {
-      // An error path (its cost does not matter): find the first chunk not stored, in stream
-      // order; every content before the one using it has all its chunks, so commit those on
-      // their own, then fail.
-      std::vector<std::string> missing;
-      RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(missing, txn.FindMissingChunks(hashes));
+    ASSIGN_OR_RETURN(std::vector<std::string> missing, UnreachedChunks(hashes));
+    absl::Status located = absl::NotFoundError("a chunk is not stored");
+    if (missing.empty()) {
+      located = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+        ASSIGN_OR_RETURN(locations, txn.GetChunkLocations(hashes));
         return absl::OkStatus();
-      }));
+      });
+    }
+    if (absl::IsNotFound(located)) {
+      // An error path (its cost does not matter): the first chunk not stored (or not the
+      // caller's to use), in stream order; every content before the one using it has all
+      // its chunks, so commit those on their own, then fail.
+      if (missing.empty()) {
+        ASSIGN_OR_RETURN(missing, UnreachedChunks(hashes));
+      }
       if (missing.empty()) return located;
       const std::string& m = missing.front();
       size_t k = 0;
@@ -312,8 +311,7 @@ class ContentCommitImpl : public ContentCommit {
       small_.assign(std::make_move_iterator(parts.begin()),
                     std::make_move_iterator(parts.begin() + static_cast<std::ptrdiff_t>(k)));
       RETURN_IF_ERROR(FlushSmall());
-      return absl::NotFoundError(
-          absl::StrCat("content ", failing, " uses chunk ", m, ", which is not stored"));
+      return NotStored(failing, m);
     }
     RETURN_IF_ERROR(located);
 
@@ -371,8 +369,37 @@ class ContentCommitImpl : public ContentCommit {
     });
   }
 
+  // The ids among `ids` the caller does not reach (content_reach.h).
+  absl::StatusOr<std::vector<std::string>> Unreached(const std::vector<std::string>& ids) {
+    std::vector<std::string> out;
+    RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(store::ContentReach reach, ReachOf(txn, caller_));
+      ASSIGN_OR_RETURN(out, txn.FindUnreachedContents(ids, reach));
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  // The hashes among `hashes` the caller does not reach: to this commit, not stored.
+  absl::StatusOr<std::vector<std::string>> UnreachedChunks(const std::vector<std::string>& hashes) {
+    std::vector<std::string> out;
+    if (hashes.empty()) return out;
+    RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+      ASSIGN_OR_RETURN(store::ContentReach reach, ReachOf(txn, caller_));
+      ASSIGN_OR_RETURN(out, txn.FindUnreachedChunks(hashes, reach));
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  static absl::Status NotStored(const std::string& content_id, const std::string& chunk) {
+    return absl::NotFoundError(
+        absl::StrCat("content ", content_id, " uses chunk ", chunk, ", which is not stored"));
+  }
+
   store::MetadataStore& metadata_;
   store::BlobStore& blobs_;
+  const Caller caller_;
   std::vector<ManifestPart> small_;
   size_t small_hashes_ = 0;
   std::optional<Large> large_;
@@ -383,12 +410,13 @@ class ContentCommitImpl : public ContentCommit {
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> ContentService::FindMissingChunks(
-    const std::vector<std::string>& hashes) {
+    const Caller& caller, const std::vector<std::string>& hashes) {
   RETURN_IF_ERROR(CheckHashes(hashes, "chunk hash"));
   std::vector<std::string> missing;
   if (hashes.empty()) return missing;
   RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(missing, txn.FindMissingChunks(hashes));
+    ASSIGN_OR_RETURN(store::ContentReach reach, ReachOf(txn, caller));
+    ASSIGN_OR_RETURN(missing, txn.FindUnreachedChunks(hashes, reach));
     return absl::OkStatus();
   }));
   std::unordered_set<std::string> seen;
@@ -399,20 +427,29 @@ absl::StatusOr<std::vector<std::string>> ContentService::FindMissingChunks(
   return out;
 }
 
-std::unique_ptr<ChunkUpload> ContentService::BeginChunkUpload(const Caller&) {
-  return std::make_unique<ChunkUploadImpl>(metadata_, chunks_, options_.upload_batch_bytes);
+std::unique_ptr<ChunkUpload> ContentService::BeginChunkUpload(const Caller& caller) {
+  return std::make_unique<ChunkUploadImpl>(metadata_, chunks_, options_.upload_batch_bytes,
+                                           caller.user.id);
 }
 
-std::unique_ptr<ContentCommit> ContentService::BeginCommit(const Caller&) {
-  return std::make_unique<ContentCommitImpl>(metadata_, blobs_);
+std::unique_ptr<ContentCommit> ContentService::BeginCommit(const Caller& caller) {
+  return std::make_unique<ContentCommitImpl>(metadata_, blobs_, caller);
 }
 
 absl::Status ContentService::GetManifests(
-    const std::vector<std::string>& content_ids,
+    const Caller& caller, const std::vector<std::string>& content_ids,
     const std::function<absl::Status(ManifestPiece&)>& sink) {
   RETURN_IF_ERROR(CheckHashes(content_ids, "content id"));
   std::vector<store::ContentHead> heads;
   RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    // A content the repository does not reference is answered as unknown.
+    if (const std::optional<int64_t> scope = ReadScopeOf(caller)) {
+      ASSIGN_OR_RETURN(std::vector<std::string> foreign,
+                       txn.ContentsNotReferencedBy(*scope, content_ids));
+      if (!foreign.empty()) {
+        return absl::NotFoundError(absl::StrCat("unknown content ", foreign.front()));
+      }
+    }
     ASSIGN_OR_RETURN(heads, txn.GetContentHeads(content_ids));
     return absl::OkStatus();
   }));
@@ -497,11 +534,18 @@ absl::Status ContentService::GetManifests(
 }
 
 absl::Status ContentService::ReadChunks(
-    const std::vector<std::string>& hashes,
+    const Caller& caller, const std::vector<std::string>& hashes,
     const std::function<absl::Status(const std::string& hash, std::string& bytes)>& sink) {
   RETURN_IF_ERROR(CheckHashes(hashes, "chunk hash"));
   std::vector<store::ChunkLocation> locations;
   RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    // A chunk of no content the repository references is answered as unknown, in the
+    // words of GetChunkLocations.
+    if (const std::optional<int64_t> scope = ReadScopeOf(caller)) {
+      ASSIGN_OR_RETURN(std::vector<std::string> foreign,
+                       txn.ChunksNotReferencedBy(*scope, hashes));
+      if (!foreign.empty()) return absl::NotFoundError(absl::StrCat("no chunk ", foreign.front()));
+    }
     ASSIGN_OR_RETURN(locations, txn.GetChunkLocations(hashes));
     return absl::OkStatus();
   }));

@@ -39,8 +39,9 @@ class PackedHashes {
 // Postgres on a third. Memory: two batches. Not thread-safe (one stream).
 class ChunkBatcher {
  public:
-  ChunkBatcher(store::pack::ChunkStore& chunks, uint64_t batch_bytes)
-      : session_(chunks), batch_limit_(batch_bytes) {}
+  // `uploader`: the user whose stream it is (store::pack::PackSession).
+  ChunkBatcher(store::pack::ChunkStore& chunks, uint64_t batch_bytes, int64_t uploader)
+      : session_(chunks, uploader), batch_limit_(batch_bytes) {}
   ~ChunkBatcher();  // waits for the batch in flight
 
   // Buffers a chunk whose hash the caller verified; hands the buffer over once full (after

@@ -6,25 +6,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
+#include "server/core/audit.h"
 #include "server/core/content_manifest.h"
+#include "server/core/content_reach.h"
 
 namespace mlvc::server::core {
 namespace {
 
 absl::Status CheckContentId(const std::string& id) { return CheckHashArg("content id", id); }
 
-absl::StatusOr<std::optional<store::ContentHead>> Head(store::MetadataStore& metadata,
-                                                       const std::string& id) {
-  std::vector<store::ContentHead> heads;
-  RETURN_IF_ERROR(metadata.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(heads, txn.GetContentHeads({id}));
-    return absl::OkStatus();
-  }));
-  if (heads.empty()) return std::nullopt;
-  return heads.front();
-}
-
-// The content is recorded already: accept and drop the bytes.
+// The caller reaches the content already: accept and drop the bytes.
 class DiscardingUpload : public Upload {
  public:
   explicit DiscardingUpload(std::string id) : id_(std::move(id)) {}
@@ -41,13 +32,13 @@ class DiscardingUpload : public Upload {
 class ChunkingUpload : public Upload {
  public:
   ChunkingUpload(store::MetadataStore& metadata, store::pack::ChunkStore& chunks,
-                 const ContentOptions& options, UploadHeader header)
+                 const ContentOptions& options, UploadHeader header, int64_t uploader)
       : metadata_(metadata),
         chunks_(chunks),
         options_(options),
         header_(std::move(header)),
         chunker_(options.chunker),
-        batcher_(chunks, options.upload_batch_bytes) {}
+        batcher_(chunks, options.upload_batch_bytes, uploader) {}
 
   absl::Status Append(std::string_view piece) override {
     received_ += piece.size();
@@ -193,7 +184,7 @@ ContentService::ContentService(store::MetadataStore& metadata, store::BlobStore&
       chunks_(&metadata, &blobs, options.pack) {}
 
 absl::StatusOr<std::vector<std::string>> ContentService::FindMissing(
-    const std::vector<std::string>& content_ids) {
+    const Caller& caller, const std::vector<std::string>& content_ids) {
   if (content_ids.size() > kMaxFindMissingIds) {
     return absl::InvalidArgumentError(
         absl::StrCat("too many content ids (", content_ids.size(), " > ", kMaxFindMissingIds, ")"));
@@ -203,7 +194,8 @@ absl::StatusOr<std::vector<std::string>> ContentService::FindMissing(
   if (content_ids.empty()) return missing;
   absl::Status txn_status =
       metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-        ASSIGN_OR_RETURN(missing, txn.FindMissingContents(content_ids));
+        ASSIGN_OR_RETURN(store::ContentReach reach, ReachOf(txn, caller));
+        ASSIGN_OR_RETURN(missing, txn.FindUnreachedContents(content_ids, reach));
         return absl::OkStatus();
       });
   RETURN_IF_ERROR(txn_status);
@@ -212,17 +204,32 @@ absl::StatusOr<std::vector<std::string>> ContentService::FindMissing(
 
 absl::StatusOr<std::unique_ptr<Upload>> ContentService::BeginUpload(const Caller& caller,
                                                                     const UploadHeader& header) {
-  (void)caller;
   RETURN_IF_ERROR(CheckContentId(header.content_id));
-  ASSIGN_OR_RETURN(std::optional<store::ContentHead> recorded, Head(metadata_, header.content_id));
-  if (recorded.has_value()) return std::make_unique<DiscardingUpload>(header.content_id);
-  return std::make_unique<ChunkingUpload>(metadata_, chunks_, options_, header);
+  std::vector<std::string> unreached;
+  RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::ContentReach reach, ReachOf(txn, caller));
+    ASSIGN_OR_RETURN(unreached, txn.FindUnreachedContents({header.content_id}, reach));
+    return absl::OkStatus();
+  }));
+  if (unreached.empty()) return std::make_unique<DiscardingUpload>(header.content_id);
+  return std::make_unique<ChunkingUpload>(metadata_, chunks_, options_, header, caller.user.id);
 }
 
 absl::StatusOr<std::unique_ptr<Download>> ContentService::OpenDownload(
-    const std::string& content_id, uint64_t offset) {
+    const Caller& caller, const std::string& content_id, uint64_t offset) {
   RETURN_IF_ERROR(CheckContentId(content_id));
-  ASSIGN_OR_RETURN(std::optional<store::ContentHead> recorded, Head(metadata_, content_id));
+  std::optional<store::ContentHead> recorded;
+  RETURN_IF_ERROR(metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    recorded.reset();
+    if (const std::optional<int64_t> scope = ReadScopeOf(caller)) {
+      ASSIGN_OR_RETURN(std::vector<std::string> foreign,
+                       txn.ContentsNotReferencedBy(*scope, {content_id}));
+      if (!foreign.empty()) return absl::OkStatus();  // answered as unknown below
+    }
+    ASSIGN_OR_RETURN(std::vector<store::ContentHead> heads, txn.GetContentHeads({content_id}));
+    if (!heads.empty()) recorded = heads.front();
+    return absl::OkStatus();
+  }));
   if (!recorded.has_value()) {
     return absl::NotFoundError(absl::StrCat("unknown content ", content_id));
   }
@@ -242,6 +249,19 @@ absl::StatusOr<std::unique_ptr<Download>> ContentService::OpenDownload(
   }
   RETURN_IF_ERROR(reader.status());
   return std::make_unique<BlobDownload>(*std::move(reader));
+}
+
+absl::Status ContentService::AuditUpload(const Caller& caller, std::string summary) {
+  return metadata_.RunInTransaction([&](store::MetadataTxn& txn) {
+    return txn.AppendAudit(CallerAudit(caller, "content.upload", caller.repo_id, summary));
+  });
+}
+
+absl::Status ContentService::AuditCommit(const Caller& caller, size_t contents) {
+  return metadata_.RunInTransaction([&](store::MetadataTxn& txn) {
+    return txn.AppendAudit(CallerAudit(caller, "content.commit", caller.repo_id,
+                                       absl::StrCat(contents, " contents")));
+  });
 }
 
 }  // namespace mlvc::server::core

@@ -156,40 +156,61 @@ class ContentService {
   ContentService(store::MetadataStore& metadata, store::BlobStore& blobs,
                  ContentOptions options = ContentOptions());
 
-  // The ids among `content_ids` that the server does not hold, in input order.
+  // The ids among `content_ids` that `caller` does not reach (content_reach.h: not held, or
+  // held only where the caller cannot read), in input order.
   // INVALID_ARGUMENT for a malformed id or more than 10,000 ids.
-  absl::StatusOr<std::vector<std::string>> FindMissing(const std::vector<std::string>& content_ids);
+  absl::StatusOr<std::vector<std::string>> FindMissing(const Caller& caller,
+                                                       const std::vector<std::string>& content_ids);
 
-  // Starts an upload. When the content is already recorded, the upload discards its data
-  // and Finish() reports already_present. INVALID_ARGUMENT for a malformed content id.
+  // Starts an upload by `caller`. When the caller reaches the content already, the upload
+  // discards its data and Finish() reports already_present; otherwise it is chunked, hashed
+  // and stored (chunks stored already are kept once). INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<std::unique_ptr<Upload>> BeginUpload(const Caller& caller,
                                                       const UploadHeader& header);
 
+  // Reads go through the repository the call was authorized on (`caller.repo_id`): a
+  // content or chunk it does not reference reads as unknown (content_reach.h). Server admins
+  // read any stored content.
+  //
   // Opens content for reading from `offset`, chunked or stored whole. INVALID_ARGUMENT for
-  // a malformed id, NOT_FOUND when the content is not recorded, OUT_OF_RANGE for an offset
-  // past its end, DATA_LOSS when recorded but its blob is missing.
-  absl::StatusOr<std::unique_ptr<Download>> OpenDownload(const std::string& content_id,
+  // a malformed id, NOT_FOUND when the content is not recorded or the repository does not
+  // reference it, OUT_OF_RANGE for an offset past its end, DATA_LOSS when recorded but its
+  // blob is missing.
+  absl::StatusOr<std::unique_ptr<Download>> OpenDownload(const Caller& caller,
+                                                         const std::string& content_id,
                                                          uint64_t offset);
 
-  // The hashes among `hashes` that no stored chunk has, in input order, each once.
-  // INVALID_ARGUMENT for a malformed hash or more than kMaxChunkHashes. One round trip.
-  absl::StatusOr<std::vector<std::string>> FindMissingChunks(const std::vector<std::string>& hashes);
+  // The hashes among `hashes` that `caller` does not reach (content_reach.h), in input
+  // order, each once. INVALID_ARGUMENT for a malformed hash or more than kMaxChunkHashes.
+  absl::StatusOr<std::vector<std::string>> FindMissingChunks(const Caller& caller,
+                                                             const std::vector<std::string>& hashes);
 
+  // An upload stream of `caller`: its packs and the chunks it sent count as the caller's.
   std::unique_ptr<ChunkUpload> BeginChunkUpload(const Caller& caller);
+  // A commit stream of `caller`: a chunk the caller does not reach counts as not stored.
   std::unique_ptr<ContentCommit> BeginCommit(const Caller& caller);
 
   // Streams the manifests of `content_ids` to `sink`, in request order, a large one in
   // pieces of at most kMaxChunkHashes chunks. INVALID_ARGUMENT for a malformed id or more
-  // than kMaxChunkHashes ids; NOT_FOUND for an unknown content (before anything is sent).
-  absl::Status GetManifests(const std::vector<std::string>& content_ids,
+  // than kMaxChunkHashes ids; NOT_FOUND for a content unknown or not referenced by
+  // the repository (before anything is sent).
+  absl::Status GetManifests(const Caller& caller, const std::vector<std::string>& content_ids,
                             const std::function<absl::Status(ManifestPiece&)>& sink);
 
   // Streams the chunks `hashes` to `sink` in request order, each verified against its hash.
-  // INVALID_ARGUMENT as FindMissingChunks; NOT_FOUND naming an unknown chunk (before
-  // anything is sent); DATA_LOSS for a corrupt stored chunk (never served).
+  // INVALID_ARGUMENT as FindMissingChunks; NOT_FOUND naming a chunk unknown or of no
+  // content the repository references (before anything is sent); DATA_LOSS for a corrupt
+  // stored chunk (never served).
   absl::Status ReadChunks(
-      const std::vector<std::string>& hashes,
+      const Caller& caller, const std::vector<std::string>& hashes,
       const std::function<absl::Status(const std::string& hash, std::string& bytes)>& sink);
+
+  // The one audit row of a finished upload stream ("content.upload", `summary` its target)
+  // or commit stream ("content.commit"), in the repository the call was authorized on. A
+  // stream's chunks are recorded in several transactions (one per pack), so its row is
+  // written once the stream succeeded; a failed stream's row is the edge's.
+  absl::Status AuditUpload(const Caller& caller, std::string summary);
+  absl::Status AuditCommit(const Caller& caller, size_t contents);
 
   store::pack::ChunkStore& chunk_store() { return chunks_; }
 

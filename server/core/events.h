@@ -75,8 +75,8 @@ class EventHub {
   // one with from_start, or only new ones), then each new one as it commits. Returns when
   // `cancelled()` turns true (CANCELLED), when `emit` fails (its status), or when Shutdown()
   // is called (UNAVAILABLE "the server is shutting down"); never on its own otherwise.
-  //   PERMISSION_DENIED without the reader role, or for every repository without admin;
-  //   NOT_FOUND unknown repository; INVALID_ARGUMENT negative after_id.
+  // Who may watch which repository is the authorization table's business (every
+  // repository: admins). NOT_FOUND unknown repository; INVALID_ARGUMENT negative after_id.
   absl::Status Watch(const Caller& caller, const WatchRequest& request,
                      const std::function<bool()>& cancelled,
                      const std::function<absl::Status(const store::EventRecord&)>& emit);

@@ -73,14 +73,14 @@ class HistoryService {
   //   FAILED_PRECONDITION "out of date: 'PATH' was changed in @N" when the head holds at a
   //                     path something other than the change's base, or
   //                     "content C for 'PATH' has not been uploaded";
-  //   PERMISSION_DENIED the caller's role on the repository is below writer (access.h).
   // A text MODIFY whose path changed at the head since its base is merged three-way with
   // the head (submit_merge.h, needs SetBlobStore): clean merges land with the merged content
   // and are listed in merged_paths; overlapping ones are out of date as above.
   // A set merge_parent is recorded as the changeset's merge parent; with one, the change list
   // may be empty (an empty merge: same tree as the head, two parents).
   // A submit_id already used in the repository returns that changeset with replayed=true.
-  // Nothing is changed on any error.
+  // Nothing is changed on any error. Who may submit is the authorization table's business.
+  // One audit row per call, landed or replayed, in the submit's transaction.
   absl::StatusOr<SubmitResult> Submit(const Caller& caller, const SubmitRequest& request);
 
   // Runs inside Submit's transaction once the changeset has landed (inserted, branch moved,
@@ -89,9 +89,10 @@ class HistoryService {
   using SubmitHook = std::function<absl::Status(store::MetadataTxn& txn,
                                                 const store::RepositoryRecord& repo,
                                                 const ChangesetInfo& landed)>;
-  // Submit, with `hook` (may be empty) run as above: PushModel records its run this way.
+  // Submit, with `hook` (may be empty) run as above, audited as `audit_action`: PushModel
+  // records its run this way, in one audit row "push-model".
   absl::StatusOr<SubmitResult> Submit(const Caller& caller, const SubmitRequest& request,
-                                      const SubmitHook& hook);
+                                      const SubmitHook& hook, std::string_view audit_action);
 
  private:
   store::MetadataStore& store_;

@@ -119,7 +119,6 @@ absl::StatusOr<std::vector<store::LockRecord>> LockService::Lock(const Caller& c
   absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     held.clear();
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, request.repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "lock files"));
     // Locking the branch row orders this lock with submits to the branch: the head read
     // below stays the head until the locks are in.
     ASSIGN_OR_RETURN(store::BranchRecord branch,
@@ -174,7 +173,6 @@ absl::StatusOr<std::vector<store::LockRecord>> LockService::Unlock(const Caller&
   absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     released.clear();
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, request.repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "unlock files"));
     RETURN_IF_ERROR(FindBranch(txn, repo, branch_name, /*for_update=*/false).status());
     ASSIGN_OR_RETURN(std::vector<store::LockRecord> locks,
                      txn.GetLocks(repo.id, branch_name, paths));
@@ -196,10 +194,8 @@ absl::StatusOr<std::vector<store::LockRecord>> LockService::Unlock(const Caller&
       }
       broken.push_back(&lock);
     }
-    if (!broken.empty()) {
-      RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kMaintainer,
-                                  "break other users' locks"));
-    }
+    // Breaking others' locks needs the maintainer role: the authorization table asks for it
+    // whenever `force` is set.
     ASSIGN_OR_RETURN(released, txn.DeleteLocks(repo.id, branch_name, paths, std::nullopt));
     if (released.size() != paths.size()) {
       // A concurrent unlock or submit released one since GetLocks: report it as not locked
@@ -209,13 +205,14 @@ absl::StatusOr<std::vector<store::LockRecord>> LockService::Unlock(const Caller&
       return absl::NotFoundError(absl::StrCat("'", gone.empty() ? paths[0] : *gone.begin(),
                                               "' is not locked on branch '", branch_name, "'"));
     }
+    // One row for the call; a broken lock names whose it was and since when.
+    std::string target = Summary(branch_name, paths);
     for (const store::LockRecord* lock : broken) {
-      RETURN_IF_ERROR(txn.AppendAudit(
-          CallerAudit(caller, "lock.break", repo.id,
-                      absl::StrCat(branch_name, ":", lock->path, " held by ", lock->user_name,
-                                   " since ", FormatUtc(lock->created_at_micros)))));
+      absl::StrAppend(&target, "; broke ", lock->path, " held by ", lock->user_name, " since ",
+                      FormatUtc(lock->created_at_micros));
     }
-    return txn.AppendAudit(CallerAudit(caller, "unlock", repo.id, Summary(branch_name, paths)));
+    return txn.AppendAudit(
+        CallerAudit(caller, broken.empty() ? "unlock" : "lock.break", repo.id, target));
   });
   RETURN_IF_ERROR(txn_status);
   return released;
@@ -284,8 +281,6 @@ absl::StatusOr<std::vector<std::string>> LockService::SetLockablePatterns(
   std::vector<std::string> out;
   absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kMaintainer,
-                                "change its lockable patterns"));
     RETURN_IF_ERROR(txn.SetLockablePatterns(repo.id, patterns));
     std::string target;
     for (const std::string& p : patterns) absl::StrAppend(&target, target.empty() ? "" : " ", p);

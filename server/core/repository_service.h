@@ -3,6 +3,7 @@
 // Requires: store/metadata_store.h. Used by: server/rpc (RepositoryService), tests, tools.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,12 @@
 #include "server/store/metadata_store.h"
 
 namespace mlvc::server::core {
+
+// A repository as one caller sees it.
+struct RepositoryView {
+  store::RepositoryRecord repo;
+  store::Role role = store::Role::kReader;  // the caller's effective role (access.h)
+};
 
 // Thread-safe (stateless beyond the store).
 class RepositoryService {
@@ -23,8 +30,14 @@ class RepositoryService {
   absl::StatusOr<store::RepositoryRecord> CreateRepository(const Caller& caller,
                                                            const std::string& name);
 
-  // Every repository, sorted by name.
-  absl::StatusOr<std::vector<store::RepositoryRecord>> ListRepositories();
+  // The repositories `caller` can read, sorted by name, with the caller's role on each.
+  absl::StatusOr<std::vector<RepositoryView>> ListRepositories(const Caller& caller);
+
+  // Sets the role every signed-in user without a role of their own has on `repository`
+  // (nullopt: none), audited. INVALID_ARGUMENT for maintainer; NOT_FOUND unknown repository.
+  absl::StatusOr<store::RepositoryRecord> SetDefaultRole(const Caller& caller,
+                                                         const std::string& repository,
+                                                         std::optional<store::Role> role);
 
   // A repository's branches, sorted by name. NOT_FOUND for an unknown repository.
   absl::StatusOr<std::vector<store::BranchRecord>> ListBranches(const std::string& repository);
@@ -37,23 +50,21 @@ class RepositoryService {
   // other already has is ALREADY_EXISTS. Each mutation is one transaction with an audit row.
 
   // Creates branch `name` at the changeset `from` resolves to (ResolveRefIn; "" is main):
-  // one row, no tree is copied. Needs the writer role.
+  // one row, no tree is copied.
   // INVALID_ARGUMENT bad name; ALREADY_EXISTS "branch 'B' already exists" or "a label named
-  // 'B' already exists"; NOT_FOUND unknown repository or source; PERMISSION_DENIED.
+  // 'B' already exists"; NOT_FOUND unknown repository or source.
   absl::StatusOr<store::BranchRecord> CreateBranch(const Caller& caller,
                                                    const std::string& repository,
                                                    const std::string& name,
                                                    const std::string& from);
   // Deletes branch `name` (its changesets stay) and every lock on it, in one transaction.
-  // Needs the writer role.
   // FAILED_PRECONDITION "branch 'main' cannot be deleted"; NOT_FOUND unknown repository or
-  // branch; PERMISSION_DENIED.
+  // branch.
   absl::Status DeleteBranch(const Caller& caller, const std::string& repository,
                             const std::string& name);
-  // Creates the immutable label `name` on the changeset `ref` resolves to. Needs the writer
-  // role. INVALID_ARGUMENT bad name (common::ValidateLabelName); ALREADY_EXISTS "label 'L'
+  // Creates the immutable label `name` on the changeset `ref` resolves to. INVALID_ARGUMENT bad name (common::ValidateLabelName); ALREADY_EXISTS "label 'L'
   // already exists" or "a branch named 'L' already exists"; NOT_FOUND unknown repository or
-  // ref; PERMISSION_DENIED.
+  // ref.
   absl::StatusOr<store::LabelRecord> CreateLabel(const Caller& caller,
                                                  const std::string& repository,
                                                  const std::string& name, const std::string& ref,
@@ -63,8 +74,8 @@ class RepositoryService {
   absl::StatusOr<std::vector<store::LabelRecord>> ListLabels(const std::string& repository,
                                                              const std::string& after,
                                                              int limit);
-  // Deletes a label. Needs the maintainer role. NOT_FOUND unknown repository or label;
-  // PERMISSION_DENIED (audited too).
+  // Deletes a label. NOT_FOUND unknown repository or label; FAILED_PRECONDITION for a
+  // release.
   absl::Status DeleteLabel(const Caller& caller, const std::string& repository,
                            const std::string& name);
 

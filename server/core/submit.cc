@@ -11,7 +11,8 @@
 #include "common/path/names.h"
 #include "common/path/repo_path.h"
 #include "common/status/status_macros.h"
-#include "server/core/access.h"
+#include "server/core/audit.h"
+#include "server/core/content_reach.h"
 #include "server/core/history_service.h"
 #include "server/core/lock_service.h"
 #include "server/core/policy.h"
@@ -111,19 +112,19 @@ bool SameFile(const TreeNodeEntry& head, const Change& c) {
 
 absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
                                                     const SubmitRequest& request) {
-  return Submit(caller, request, SubmitHook());
+  return Submit(caller, request, SubmitHook(), "submit");
 }
 
 absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
                                                     const SubmitRequest& request,
-                                                    const SubmitHook& hook) {
+                                                    const SubmitHook& hook,
+                                                    std::string_view audit_action) {
   ASSIGN_OR_RETURN(std::vector<Change> changes, ValidateRequest(request));
 
   SubmitResult result;
   absl::Status txn_status = store_.RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
     result = SubmitResult();
     ASSIGN_OR_RETURN(store::RepositoryRecord repo, FindRepository(txn, request.repository));
-    RETURN_IF_ERROR(RequireRole(txn, caller.user, repo.id, Role::kWriter, "submit changes"));
     // Locking the branch first serializes submits to it, so the submit_id lookup below sees
     // any earlier submit with the same id that committed while we waited.
     absl::StatusOr<store::BranchRecord> branch =
@@ -141,7 +142,9 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
                        txn.GetChangedPaths(repo.id, earlier->number));
       result.changeset.changeset = *std::move(earlier);
       result.replayed = true;
-      return absl::OkStatus();
+      return txn.AppendAudit(CallerAudit(
+          caller, std::string(audit_action), repo.id,
+          absl::StrCat(request.branch, "@", result.changeset.changeset.number), "ok (replayed)"));
     }
 
     // A branch with a policy takes changes only by merge (policy.h).
@@ -156,6 +159,30 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
 
     if (request.merge_parent.has_value()) {
       RETURN_IF_ERROR(FindChangeset(txn, repo, *request.merge_parent).status());
+    }
+
+    // Only contents the caller reaches (content_reach.h), checked before any is read for a
+    // merge: an id learnt elsewhere is no key to another repository's file. Unreached ones
+    // read exactly like missing ones. Contents a merge below makes are the server's own.
+    {
+      std::vector<std::string> named;
+      std::map<std::string, std::string> path_of_named;
+      for (const Change& c : changes) {
+        for (const std::string* id : {&c.content_id, &c.base_content_id}) {
+          if (id->empty() || (id == &c.content_id && *c.action == PathAction::kDelete)) continue;
+          if (path_of_named.emplace(*id, c.path).second) named.push_back(*id);
+        }
+      }
+      if (!named.empty()) {
+        ASSIGN_OR_RETURN(store::ContentReach reach, ReachOf(txn, caller));
+        ASSIGN_OR_RETURN(std::vector<std::string> missing,
+                         txn.FindUnreachedContents(named, reach));
+        if (!missing.empty()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("content ", missing[0], " for '", path_of_named[missing[0]],
+                           "' has not been uploaded"));
+        }
+      }
     }
 
     // Out-of-date check against the head, path by path.
@@ -207,13 +234,6 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
       if (*c->action == PathAction::kDelete) continue;
       if (path_of_id.emplace(c->content_id, c->path).second) ids.push_back(c->content_id);
     }
-    if (!ids.empty()) {
-      ASSIGN_OR_RETURN(std::vector<std::string> missing, txn.FindMissingContents(ids));
-      if (!missing.empty()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "content ", missing[0], " for '", path_of_id[missing[0]], "' has not been uploaded"));
-      }
-    }
     std::map<std::string, uint64_t> sizes;
     for (const std::string& id : ids) {
       ASSIGN_OR_RETURN(std::optional<uint64_t> size, txn.GetContentSize(id));
@@ -255,14 +275,8 @@ absl::StatusOr<SubmitResult> HistoryService::Submit(const Caller& caller,
     RETURN_IF_ERROR(txn.InsertChangeset(repo.id, cs, changed));
     RETURN_IF_ERROR(txn.MoveBranchHead(repo.id, request.branch, head, number));
 
-    store::AuditRecord audit;
-    audit.user_id = caller.user.id;
-    audit.action = "submit";
-    audit.repo_id = repo.id;
-    audit.target = absl::StrCat(request.branch, "@", number);
-    audit.client_addr = caller.client_addr;
-    audit.result = "ok";
-    RETURN_IF_ERROR(txn.AppendAudit(audit));
+    RETURN_IF_ERROR(txn.AppendAudit(CallerAudit(caller, std::string(audit_action), repo.id,
+                                                absl::StrCat(request.branch, "@", number))));
 
     ASSIGN_OR_RETURN(result.changeset.changeset, txn.GetChangeset(repo.id, number));
     result.changeset.changed_paths = std::move(changed);

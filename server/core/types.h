@@ -16,7 +16,11 @@ namespace mlvc::server::core {
 // Who makes a request, as established by the Authenticator.
 struct Caller {
   store::UserRecord user;
-  std::string client_addr;  // for the audit log; may be empty
+  std::string client_addr;          // for the audit log; may be empty
+  std::optional<int64_t> token_id;  // the token of the call; nullopt in-process
+  // The repository the edge authorized the call on (access.h), when the request named one
+  // that exists.
+  std::optional<int64_t> repo_id;
 };
 
 // One file of a version.

@@ -1,5 +1,6 @@
 #include "server/rpc/content_service_impl.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status/status_macros.h"
 #include "server/rpc/rpc_helper.h"
 
@@ -8,9 +9,9 @@ namespace mlvc::server::rpc {
 grpc::Status ContentServiceImpl::FindMissing(grpc::ServerContext* context,
                                              const v1::FindMissingRequest* request,
                                              v1::FindMissingResponse* response) {
-  return HandleRpc(context, auth_, "FindMissing", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::ContentService>("FindMissing"), *request, [&](const core::Caller& caller) {
     std::vector<std::string> ids(request->content_ids().begin(), request->content_ids().end());
-    ASSIGN_OR_RETURN(std::vector<std::string> missing, content_.FindMissing(ids));
+    ASSIGN_OR_RETURN(std::vector<std::string> missing, content_.FindMissing(caller, ids));
     for (std::string& id : missing) response->add_missing(std::move(id));
     return absl::OkStatus();
   });
@@ -19,9 +20,9 @@ grpc::Status ContentServiceImpl::FindMissing(grpc::ServerContext* context,
 grpc::Status ContentServiceImpl::Upload(grpc::ServerContext* context,
                                         grpc::ServerReader<v1::UploadRequest>* reader,
                                         v1::UploadResponse* response) {
-  return HandleRpc(context, auth_, "Upload", [&](const core::Caller& caller) -> absl::Status {
-    v1::UploadRequest message;
-    if (!reader->Read(&message)) return absl::InvalidArgumentError("upload without a header");
+  return HandleClientStream<v1::UploadRequest>(
+      context, edge_, MethodName<v1::ContentService>("Upload"), reader,
+      [&](const core::Caller& caller, v1::UploadRequest& message) -> absl::Status {
     if (message.part_case() != v1::UploadRequest::kHeader) {
       return absl::InvalidArgumentError("the first upload message must carry the header");
     }
@@ -37,6 +38,9 @@ grpc::Status ContentServiceImpl::Upload(grpc::ServerContext* context,
     }
     if (context->IsCancelled()) return absl::CancelledError("upload cancelled");
     ASSIGN_OR_RETURN(core::UploadResult result, upload->Finish());
+    RETURN_IF_ERROR(content_.AuditUpload(
+        caller, absl::StrCat("content ", result.content_id,
+                             result.already_present ? " (already held)" : "")));
     response->set_content_id(result.content_id);
     response->set_already_present(result.already_present);
     return absl::OkStatus();
@@ -46,9 +50,10 @@ grpc::Status ContentServiceImpl::Upload(grpc::ServerContext* context,
 grpc::Status ContentServiceImpl::Download(grpc::ServerContext* context,
                                           const v1::DownloadRequest* request,
                                           grpc::ServerWriter<v1::DownloadResponse>* writer) {
-  return HandleRpc(context, auth_, "Download", [&](const core::Caller&) -> absl::Status {
+  return HandleRpc(context, edge_, MethodName<v1::ContentService>("Download"), *request, [&](const core::Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(std::unique_ptr<core::Download> download,
-                     content_.OpenDownload(request->content_id(), request->offset()));
+                     content_.OpenDownload(caller, request->content_id(),
+                                           request->offset()));
     v1::DownloadResponse response;
     response.set_total_size(download->total_size());
     bool first = true;
@@ -69,10 +74,10 @@ grpc::Status ContentServiceImpl::Download(grpc::ServerContext* context,
 grpc::Status ContentServiceImpl::FindMissingChunks(grpc::ServerContext* context,
                                                    const v1::FindMissingChunksRequest* request,
                                                    v1::FindMissingChunksResponse* response) {
-  return HandleRpc(context, auth_, "FindMissingChunks", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::ContentService>("FindMissingChunks"), *request, [&](const core::Caller& caller) {
     std::vector<std::string> hashes(request->chunk_hashes().begin(),
                                     request->chunk_hashes().end());
-    ASSIGN_OR_RETURN(std::vector<std::string> missing, content_.FindMissingChunks(hashes));
+    ASSIGN_OR_RETURN(std::vector<std::string> missing, content_.FindMissingChunks(caller, hashes));
     for (std::string& h : missing) response->add_missing(std::move(h));
     return absl::OkStatus();
   });
@@ -81,12 +86,16 @@ grpc::Status ContentServiceImpl::FindMissingChunks(grpc::ServerContext* context,
 grpc::Status ContentServiceImpl::UploadChunks(grpc::ServerContext* context,
                                               grpc::ServerReader<v1::UploadChunksRequest>* reader,
                                               v1::UploadChunksResponse* response) {
-  return HandleRpc(context, auth_, "UploadChunks", [&](const core::Caller& caller) {
+  return HandleClientStream<v1::UploadChunksRequest>(
+      context, edge_, MethodName<v1::ContentService>("UploadChunks"), reader,
+      [&](const core::Caller& caller, v1::UploadChunksRequest& message) -> absl::Status {
     std::unique_ptr<core::ChunkUpload> upload = content_.BeginChunkUpload(caller);
-    v1::UploadChunksRequest message;
     std::vector<core::ReceivedChunk> chunks;
     absl::Status received;
-    while (received.ok() && reader->Read(&message)) {
+    // The first message (read by the edge) may carry chunks too.
+    bool have = true;
+    while (received.ok() && (have || reader->Read(&message))) {
+      have = false;
       chunks.clear();
       for (v1::ChunkData& c : *message.mutable_chunks()) {
         core::ReceivedChunk& chunk =
@@ -105,6 +114,9 @@ grpc::Status ContentServiceImpl::UploadChunks(grpc::ServerContext* context,
     RETURN_IF_ERROR(received);
     if (context->IsCancelled()) return absl::CancelledError("upload cancelled");
     RETURN_IF_ERROR(stored.status());
+    RETURN_IF_ERROR(content_.AuditUpload(
+        caller, absl::StrCat(stored->chunks_stored, " chunks stored (", stored->bytes_stored,
+                             " bytes), ", stored->chunks_skipped, " held already")));
     response->set_chunks_stored(stored->chunks_stored);
     response->set_chunks_skipped(stored->chunks_skipped);
     response->set_bytes_stored(stored->bytes_stored);
@@ -115,11 +127,14 @@ grpc::Status ContentServiceImpl::UploadChunks(grpc::ServerContext* context,
 grpc::Status ContentServiceImpl::CommitContents(
     grpc::ServerContext* context, grpc::ServerReader<v1::CommitContentsRequest>* reader,
     v1::CommitContentsResponse* response) {
-  return HandleRpc(context, auth_, "CommitContents", [&](const core::Caller& caller) {
+  return HandleClientStream<v1::CommitContentsRequest>(
+      context, edge_, MethodName<v1::ContentService>("CommitContents"), reader,
+      [&](const core::Caller& caller, v1::CommitContentsRequest& message) -> absl::Status {
     std::unique_ptr<core::ContentCommit> commit = content_.BeginCommit(caller);
-    v1::CommitContentsRequest message;
     std::vector<core::ManifestPart> parts;
-    while (reader->Read(&message)) {
+    bool have = true;  // the first message, read by the edge
+    while (have || reader->Read(&message)) {
+      have = false;
       parts.clear();
       for (v1::ContentManifestPart& p : *message.mutable_parts()) {
         core::ManifestPart& part = parts.emplace_back();
@@ -134,6 +149,7 @@ grpc::Status ContentServiceImpl::CommitContents(
     }
     if (context->IsCancelled()) return absl::CancelledError("commit cancelled");
     ASSIGN_OR_RETURN(std::vector<std::string> ids, commit->Finish());
+    RETURN_IF_ERROR(content_.AuditCommit(caller, ids.size()));
     for (std::string& id : ids) response->add_content_ids(std::move(id));
     return absl::OkStatus();
   });
@@ -142,10 +158,10 @@ grpc::Status ContentServiceImpl::CommitContents(
 grpc::Status ContentServiceImpl::GetManifests(grpc::ServerContext* context,
                                               const v1::GetManifestsRequest* request,
                                               grpc::ServerWriter<v1::GetManifestsResponse>* writer) {
-  return HandleRpc(context, auth_, "GetManifests", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::ContentService>("GetManifests"), *request, [&](const core::Caller& caller) {
     std::vector<std::string> ids(request->content_ids().begin(), request->content_ids().end());
     v1::GetManifestsResponse response;
-    return content_.GetManifests(ids, [&](core::ManifestPiece& piece) -> absl::Status {
+    return content_.GetManifests(caller, ids, [&](core::ManifestPiece& piece) -> absl::Status {
       response.Clear();
       response.set_content_id(piece.content_id);
       response.set_size(piece.size);
@@ -165,14 +181,14 @@ grpc::Status ContentServiceImpl::GetManifests(grpc::ServerContext* context,
 grpc::Status ContentServiceImpl::ReadChunks(grpc::ServerContext* context,
                                             const v1::ReadChunksRequest* request,
                                             grpc::ServerWriter<v1::ReadChunksResponse>* writer) {
-  return HandleRpc(context, auth_, "ReadChunks", [&](const core::Caller&) -> absl::Status {
+  return HandleRpc(context, edge_, MethodName<v1::ContentService>("ReadChunks"), *request, [&](const core::Caller& caller) -> absl::Status {
     std::vector<std::string> hashes(request->chunk_hashes().begin(),
                                     request->chunk_hashes().end());
     // Whole chunks per message, about kMaxPieceBytes together (one chunk may overshoot).
     v1::ReadChunksResponse response;
     size_t bytes = 0;
     RETURN_IF_ERROR(content_.ReadChunks(
-        hashes, [&](const std::string& hash, std::string& data) -> absl::Status {
+        caller, hashes, [&](const std::string& hash, std::string& data) -> absl::Status {
           if (bytes > 0 && bytes + data.size() > core::kMaxPieceBytes) {
             if (!writer->Write(response)) return absl::CancelledError("client went away");
             response.Clear();

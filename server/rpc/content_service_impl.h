@@ -5,15 +5,15 @@
 #pragma once
 
 #include "mlvc/v1/content.grpc.pb.h"
-#include "server/core/authenticator.h"
+#include "server/rpc/rpc_helper.h"
 #include "server/core/content_service.h"
 
 namespace mlvc::server::rpc {
 
 class ContentServiceImpl final : public v1::ContentService::Service {
  public:
-  ContentServiceImpl(core::Authenticator& auth, core::ContentService& content)
-      : auth_(auth), content_(content) {}
+  ContentServiceImpl(Edge& edge, core::ContentService& content)
+      : edge_(edge), content_(content) {}
 
   grpc::Status FindMissing(grpc::ServerContext* context, const v1::FindMissingRequest* request,
                            v1::FindMissingResponse* response) override;
@@ -36,7 +36,7 @@ class ContentServiceImpl final : public v1::ContentService::Service {
                           grpc::ServerWriter<v1::ReadChunksResponse>* writer) override;
 
  private:
-  core::Authenticator& auth_;
+  Edge& edge_;
   core::ContentService& content_;
 };
 

@@ -1,11 +1,14 @@
 #include "server/rpc/convert.h"
 
+#include "server/core/access.h"
+
 namespace mlvc::server::rpc {
 
 void ToProto(const store::RepositoryRecord& in, v1::Repository* out) {
   out->set_name(in.name);
   out->set_created_at_micros(in.created_at_micros);
   out->set_created_by(in.created_by);
+  out->set_default_role(core::DefaultRoleName(in.default_role));
 }
 
 v1::ChangeAction ToProto(store::PathAction action) {

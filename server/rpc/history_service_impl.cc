@@ -16,7 +16,7 @@ std::vector<std::string> Paths(const google::protobuf::RepeatedPtrField<std::str
 grpc::Status HistoryServiceImpl::GetTree(grpc::ServerContext* context,
                                          const v1::GetTreeRequest* request,
                                          grpc::ServerWriter<v1::GetTreeResponse>* writer) {
-  return HandleRpc(context, auth_, "GetTree", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::HistoryService>("GetTree"), *request, [&](const core::Caller&) {
     return history_.GetTree(request->repository(), request->number(), Paths(request->paths()),
                             [&](std::vector<core::FileEntry> batch) -> absl::Status {
                               v1::GetTreeResponse response;
@@ -31,7 +31,7 @@ grpc::Status HistoryServiceImpl::GetTree(grpc::ServerContext* context,
 
 grpc::Status HistoryServiceImpl::Log(grpc::ServerContext* context, const v1::LogRequest* request,
                                      v1::LogResponse* response) {
-  return HandleRpc(context, auth_, "Log", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::HistoryService>("Log"), *request, [&](const core::Caller&) {
     if (request->all_parents() && !request->path().empty()) {
       return absl::InvalidArgumentError("a log through every parent cannot filter by path");
     }
@@ -49,7 +49,7 @@ grpc::Status HistoryServiceImpl::Log(grpc::ServerContext* context, const v1::Log
 grpc::Status HistoryServiceImpl::GetChangeset(grpc::ServerContext* context,
                                               const v1::GetChangesetRequest* request,
                                               v1::GetChangesetResponse* response) {
-  return HandleRpc(context, auth_, "GetChangeset", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::HistoryService>("GetChangeset"), *request, [&](const core::Caller&) {
     ASSIGN_OR_RETURN(core::ChangesetInfo cs,
                      history_.GetChangeset(request->repository(), request->number()));
     ToProto(cs, response->mutable_changeset());
@@ -59,7 +59,7 @@ grpc::Status HistoryServiceImpl::GetChangeset(grpc::ServerContext* context,
 
 grpc::Status HistoryServiceImpl::Diff(grpc::ServerContext* context, const v1::DiffRequest* request,
                                       v1::DiffResponse* response) {
-  return HandleRpc(context, auth_, "Diff", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::HistoryService>("Diff"), *request, [&](const core::Caller&) {
     ASSIGN_OR_RETURN(std::vector<core::FileDiff> files,
                      history_.Diff(request->repository(), request->from_number(),
                                    request->to_number(), Paths(request->paths()),
@@ -72,7 +72,7 @@ grpc::Status HistoryServiceImpl::Diff(grpc::ServerContext* context, const v1::Di
 grpc::Status HistoryServiceImpl::Submit(grpc::ServerContext* context,
                                         const v1::SubmitRequest* request,
                                         v1::SubmitResponse* response) {
-  return HandleRpc(context, auth_, "Submit", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::HistoryService>("Submit"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(core::SubmitResult result, history_.Submit(caller, FromProto(*request)));
     ToProto(result.changeset, response->mutable_changeset());
     response->set_replayed(result.replayed);

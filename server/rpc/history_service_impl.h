@@ -3,7 +3,7 @@
 #pragma once
 
 #include "mlvc/v1/history.grpc.pb.h"
-#include "server/core/authenticator.h"
+#include "server/rpc/rpc_helper.h"
 #include "server/core/history_service.h"
 #include "server/core/merge_service.h"
 
@@ -11,8 +11,8 @@ namespace mlvc::server::rpc {
 
 class HistoryServiceImpl final : public v1::HistoryService::Service {
  public:
-  HistoryServiceImpl(core::Authenticator& auth, core::HistoryService& history)
-      : auth_(auth), history_(history) {}
+  HistoryServiceImpl(Edge& edge, core::HistoryService& history)
+      : edge_(edge), history_(history) {}
 
   grpc::Status GetTree(grpc::ServerContext* context, const v1::GetTreeRequest* request,
                        grpc::ServerWriter<v1::GetTreeResponse>* writer) override;
@@ -32,7 +32,7 @@ class HistoryServiceImpl final : public v1::HistoryService::Service {
   void SetMergeService(core::MergeService* merge) { merge_ = merge; }
 
  private:
-  core::Authenticator& auth_;
+  Edge& edge_;
   core::HistoryService& history_;
   core::MergeService* merge_ = nullptr;
 };

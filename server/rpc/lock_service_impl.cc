@@ -18,7 +18,7 @@ void ToProto(const store::LockRecord& in, v1::Lock* out) {
 
 grpc::Status LockServiceImpl::Lock(grpc::ServerContext* context, const v1::LockRequest* request,
                                    v1::LockResponse* response) {
-  return HandleRpc(context, auth_, "Lock", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::LockService>("Lock"), *request, [&](const core::Caller& caller) {
     core::LockRequest in;
     in.repository = request->repository();
     in.branch = request->branch();
@@ -36,7 +36,7 @@ grpc::Status LockServiceImpl::Lock(grpc::ServerContext* context, const v1::LockR
 grpc::Status LockServiceImpl::Unlock(grpc::ServerContext* context,
                                      const v1::UnlockRequest* request,
                                      v1::UnlockResponse* response) {
-  return HandleRpc(context, auth_, "Unlock", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::LockService>("Unlock"), *request, [&](const core::Caller& caller) {
     core::UnlockRequest in;
     in.repository = request->repository();
     in.branch = request->branch();
@@ -51,7 +51,7 @@ grpc::Status LockServiceImpl::Unlock(grpc::ServerContext* context,
 grpc::Status LockServiceImpl::ListLocks(grpc::ServerContext* context,
                                         const v1::ListLocksRequest* request,
                                         v1::ListLocksResponse* response) {
-  return HandleRpc(context, auth_, "ListLocks", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::LockService>("ListLocks"), *request, [&](const core::Caller&) {
     core::ListLocksRequest in;
     in.repository = request->repository();
     in.branch = request->branch();
@@ -68,7 +68,7 @@ grpc::Status LockServiceImpl::ListLocks(grpc::ServerContext* context,
 grpc::Status LockServiceImpl::GetLockablePatterns(grpc::ServerContext* context,
                                                   const v1::GetLockablePatternsRequest* request,
                                                   v1::GetLockablePatternsResponse* response) {
-  return HandleRpc(context, auth_, "GetLockablePatterns", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::LockService>("GetLockablePatterns"), *request, [&](const core::Caller&) {
     ASSIGN_OR_RETURN(std::vector<std::string> patterns,
                      locks_.GetLockablePatterns(request->repository()));
     for (std::string& p : patterns) response->add_patterns(std::move(p));
@@ -79,7 +79,7 @@ grpc::Status LockServiceImpl::GetLockablePatterns(grpc::ServerContext* context,
 grpc::Status LockServiceImpl::SetLockablePatterns(grpc::ServerContext* context,
                                                   const v1::SetLockablePatternsRequest* request,
                                                   v1::SetLockablePatternsResponse* response) {
-  return HandleRpc(context, auth_, "SetLockablePatterns", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::LockService>("SetLockablePatterns"), *request, [&](const core::Caller& caller) {
     std::vector<std::string> in(request->patterns().begin(), request->patterns().end());
     ASSIGN_OR_RETURN(std::vector<std::string> patterns,
                      locks_.SetLockablePatterns(caller, request->repository(), in));

@@ -3,15 +3,15 @@
 #pragma once
 
 #include "mlvc/v1/lock.grpc.pb.h"
-#include "server/core/authenticator.h"
+#include "server/rpc/rpc_helper.h"
 #include "server/core/lock_service.h"
 
 namespace mlvc::server::rpc {
 
 class LockServiceImpl final : public v1::LockService::Service {
  public:
-  LockServiceImpl(core::Authenticator& auth, core::LockService& locks)
-      : auth_(auth), locks_(locks) {}
+  LockServiceImpl(Edge& edge, core::LockService& locks)
+      : edge_(edge), locks_(locks) {}
 
   grpc::Status Lock(grpc::ServerContext* context, const v1::LockRequest* request,
                     v1::LockResponse* response) override;
@@ -27,7 +27,7 @@ class LockServiceImpl final : public v1::LockService::Service {
                                    v1::SetLockablePatternsResponse* response) override;
 
  private:
-  core::Authenticator& auth_;
+  Edge& edge_;
   core::LockService& locks_;
 };
 

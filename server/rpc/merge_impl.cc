@@ -23,7 +23,7 @@ absl::StatusOr<core::MergeStrategy> StrategyFromProto(v1::MergeStrategy s) {
 grpc::Status HistoryServiceImpl::Merge(grpc::ServerContext* context,
                                        const v1::MergeRequest* request,
                                        v1::MergeResponse* response) {
-  return HandleRpc(context, auth_, "Merge", [&](const core::Caller& caller) -> absl::Status {
+  return HandleRpc(context, edge_, MethodName<v1::HistoryService>("Merge"), *request, [&](const core::Caller& caller) -> absl::Status {
     if (merge_ == nullptr) return absl::UnimplementedError("merge is not available");
     core::MergeRequest r;
     r.repository = request->repository();

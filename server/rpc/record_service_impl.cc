@@ -151,7 +151,7 @@ core::RunSpec FromProto(const v1::RunSpec& in) {
 grpc::Status RecordServiceImpl::RecordRun(grpc::ServerContext* context,
                                           const v1::RecordRunRequest* request,
                                           v1::RecordRunResponse* response) {
-  return HandleRpc(context, auth_, "RecordRun", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("RecordRun"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(store::RunRecord run,
                      record_.RecordRun(caller, request->repository(), request->ref(),
                                        FromProto(request->run()), request->record_id()));
@@ -164,7 +164,7 @@ grpc::Status RecordServiceImpl::RecordRun(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::PushModel(grpc::ServerContext* context,
                                           const v1::PushModelRequest* request,
                                           v1::PushModelResponse* response) {
-  return HandleRpc(context, auth_, "PushModel", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("PushModel"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(core::PushModelResult result,
                      record_.PushModel(caller, FromProto(request->submit()),
                                        FromProto(request->run())));
@@ -181,7 +181,7 @@ grpc::Status RecordServiceImpl::PushModel(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::GetRun(grpc::ServerContext* context,
                                        const v1::GetRunRequest* request,
                                        v1::GetRunResponse* response) {
-  return HandleRpc(context, auth_, "GetRun", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("GetRun"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(store::RunRecord run,
                      record_.GetRun(caller, request->repository(), request->id()));
     ToProto(run, response->mutable_run());
@@ -193,7 +193,7 @@ grpc::Status RecordServiceImpl::GetRun(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::ListRuns(grpc::ServerContext* context,
                                          const v1::ListRunsRequest* request,
                                          v1::ListRunsResponse* response) {
-  return HandleRpc(context, auth_, "ListRuns", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("ListRuns"), *request, [&](const core::Caller& caller) {
     core::ListRunsQuery q;
     q.repository = request->repository();
     q.branch = request->branch();
@@ -214,7 +214,7 @@ grpc::Status RecordServiceImpl::ListRuns(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::FindRun(grpc::ServerContext* context,
                                         const v1::FindRunRequest* request,
                                         v1::FindRunResponse* response) {
-  return HandleRpc(context, auth_, "FindRun", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("FindRun"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(core::FoundRun found,
                      record_.FindRun(caller, request->repository(), request->ref(),
                                      request->model_path(), request->kind()));
@@ -228,7 +228,7 @@ grpc::Status RecordServiceImpl::FindRun(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::ExplainModel(grpc::ServerContext* context,
                                              const v1::ExplainModelRequest* request,
                                              v1::ExplainModelResponse* response) {
-  return HandleRpc(context, auth_, "ExplainModel", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("ExplainModel"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(core::ModelExplanation e,
                      record_.ExplainModel(caller, request->repository(), request->path(),
                                           request->ref()));
@@ -265,7 +265,7 @@ grpc::Status RecordServiceImpl::ExplainModel(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::ChangesSince(grpc::ServerContext* context,
                                              const v1::ChangesSinceRequest* request,
                                              v1::ChangesSinceResponse* response) {
-  return HandleRpc(context, auth_, "ChangesSince", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("ChangesSince"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(core::ChangesSinceResult result,
                      record_.ChangesSince(caller, request->repository(), request->from_number(),
                                           request->branch(), request->limit()));
@@ -277,7 +277,7 @@ grpc::Status RecordServiceImpl::ChangesSince(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::MetricHistory(grpc::ServerContext* context,
                                               const v1::MetricHistoryRequest* request,
                                               v1::MetricHistoryResponse* response) {
-  return HandleRpc(context, auth_, "MetricHistory", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("MetricHistory"), *request, [&](const core::Caller& caller) {
     core::MetricQuery q = Query(request->repository(), request->metric(), request->branch(),
                                 request->higher_is_better(), request->limit());
     q.after_number = request->after_number();
@@ -290,7 +290,7 @@ grpc::Status RecordServiceImpl::MetricHistory(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::FindRegressions(grpc::ServerContext* context,
                                                 const v1::FindRegressionsRequest* request,
                                                 v1::FindRegressionsResponse* response) {
-  return HandleRpc(context, auth_, "FindRegressions", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("FindRegressions"), *request, [&](const core::Caller& caller) {
     core::MetricQuery q = Query(request->repository(), request->metric(), request->branch(),
                                 request->higher_is_better(), request->limit());
     if (request->has_drop()) q.drop = request->drop();
@@ -310,7 +310,7 @@ grpc::Status RecordServiceImpl::FindRegressions(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::ApproveChangeset(grpc::ServerContext* context,
                                                  const v1::ApproveChangesetRequest* request,
                                                  v1::ApproveChangesetResponse* response) {
-  return HandleRpc(context, auth_, "ApproveChangeset", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("ApproveChangeset"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(auto approved, record_.ApproveChangeset(caller, request->repository(),
                                                              request->ref(), request->note()));
     response->set_number(approved.first);
@@ -322,7 +322,7 @@ grpc::Status RecordServiceImpl::ApproveChangeset(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::SetPolicy(grpc::ServerContext* context,
                                           const v1::SetPolicyRequest* request,
                                           v1::SetPolicyResponse* response) {
-  return HandleRpc(context, auth_, "SetPolicy", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("SetPolicy"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(store::PolicyRecord policy,
                      record_.SetPolicy(caller, request->repository(), request->branch(),
                                        FromProto(request->policy())));
@@ -334,7 +334,7 @@ grpc::Status RecordServiceImpl::SetPolicy(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::GetPolicy(grpc::ServerContext* context,
                                           const v1::GetPolicyRequest* request,
                                           v1::GetPolicyResponse* response) {
-  return HandleRpc(context, auth_, "GetPolicy", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("GetPolicy"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(std::optional<store::PolicyRecord> policy,
                      record_.GetPolicy(caller, request->repository(), request->branch()));
     response->mutable_policy();
@@ -350,7 +350,7 @@ grpc::Status RecordServiceImpl::GetPolicy(grpc::ServerContext* context,
 grpc::Status RecordServiceImpl::CheckPolicy(grpc::ServerContext* context,
                                             const v1::CheckPolicyRequest* request,
                                             v1::CheckPolicyResponse* response) {
-  return HandleRpc(context, auth_, "CheckPolicy", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RecordService>("CheckPolicy"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(core::PolicyCheck check,
                      record_.CheckPolicy(caller, request->repository(), request->branch(),
                                          request->ref()));

@@ -5,15 +5,15 @@
 #pragma once
 
 #include "mlvc/v1/record.grpc.pb.h"
-#include "server/core/authenticator.h"
+#include "server/rpc/rpc_helper.h"
 #include "server/core/record_service.h"
 
 namespace mlvc::server::rpc {
 
 class RecordServiceImpl final : public v1::RecordService::Service {
  public:
-  RecordServiceImpl(core::Authenticator& auth, core::RecordService& record)
-      : auth_(auth), record_(record) {}
+  RecordServiceImpl(Edge& edge, core::RecordService& record)
+      : edge_(edge), record_(record) {}
 
   grpc::Status RecordRun(grpc::ServerContext* context, const v1::RecordRunRequest* request,
                          v1::RecordRunResponse* response) override;
@@ -46,7 +46,7 @@ class RecordServiceImpl final : public v1::RecordService::Service {
                            v1::CheckPolicyResponse* response) override;
 
  private:
-  core::Authenticator& auth_;
+  Edge& edge_;
   core::RecordService& record_;
 };
 

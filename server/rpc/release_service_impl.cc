@@ -35,7 +35,7 @@ void ToProto(const store::DeploymentRecord& in, v1::Deployment* out) {
 grpc::Status ReleaseServiceImpl::CreateRelease(grpc::ServerContext* context,
                                                const v1::CreateReleaseRequest* request,
                                                v1::CreateReleaseResponse* response) {
-  return HandleRpc(context, auth_, "CreateRelease", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::ReleaseService>("CreateRelease"), *request, [&](const core::Caller& caller) {
     core::CreateReleaseRequest in;
     in.repository = request->repository();
     in.version = request->version();
@@ -51,7 +51,7 @@ grpc::Status ReleaseServiceImpl::CreateRelease(grpc::ServerContext* context,
 grpc::Status ReleaseServiceImpl::ListReleases(grpc::ServerContext* context,
                                               const v1::ListReleasesRequest* request,
                                               v1::ListReleasesResponse* response) {
-  return HandleRpc(context, auth_, "ListReleases", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::ReleaseService>("ListReleases"), *request, [&](const core::Caller&) {
     ASSIGN_OR_RETURN(
         std::vector<core::ReleaseInfo> releases,
         releases_.ListReleases(request->repository(), request->after(), request->limit()));
@@ -63,7 +63,7 @@ grpc::Status ReleaseServiceImpl::ListReleases(grpc::ServerContext* context,
 grpc::Status ReleaseServiceImpl::GetRelease(grpc::ServerContext* context,
                                             const v1::GetReleaseRequest* request,
                                             v1::GetReleaseResponse* response) {
-  return HandleRpc(context, auth_, "GetRelease", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::ReleaseService>("GetRelease"), *request, [&](const core::Caller&) {
     ASSIGN_OR_RETURN(core::ReleaseInfo release,
                      releases_.GetRelease(request->repository(), request->version()));
     ToProto(release, response->mutable_release());
@@ -74,7 +74,7 @@ grpc::Status ReleaseServiceImpl::GetRelease(grpc::ServerContext* context,
 grpc::Status ReleaseServiceImpl::Deploy(grpc::ServerContext* context,
                                         const v1::DeployRequest* request,
                                         v1::DeployResponse* response) {
-  return HandleRpc(context, auth_, "Deploy", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::ReleaseService>("Deploy"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(store::DeploymentRecord d,
                      releases_.Deploy(caller, request->repository(), request->version(),
                                       request->environment(), request->note()));
@@ -86,7 +86,7 @@ grpc::Status ReleaseServiceImpl::Deploy(grpc::ServerContext* context,
 grpc::Status ReleaseServiceImpl::ListDeployments(grpc::ServerContext* context,
                                                  const v1::ListDeploymentsRequest* request,
                                                  v1::ListDeploymentsResponse* response) {
-  return HandleRpc(context, auth_, "ListDeployments", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::ReleaseService>("ListDeployments"), *request, [&](const core::Caller&) {
     core::ListDeploymentsRequest in;
     in.repository = request->repository();
     in.environment = request->environment();
@@ -102,7 +102,7 @@ grpc::Status ReleaseServiceImpl::ListDeployments(grpc::ServerContext* context,
 grpc::Status ReleaseServiceImpl::Rollback(grpc::ServerContext* context,
                                           const v1::RollbackRequest* request,
                                           v1::RollbackResponse* response) {
-  return HandleRpc(context, auth_, "Rollback", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::ReleaseService>("Rollback"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(store::DeploymentRecord d,
                      releases_.Rollback(caller, request->repository(), request->environment(),
                                         request->note()));
@@ -114,7 +114,7 @@ grpc::Status ReleaseServiceImpl::Rollback(grpc::ServerContext* context,
 grpc::Status ReleaseServiceImpl::Watch(grpc::ServerContext* context,
                                        const v1::WatchRequest* request,
                                        grpc::ServerWriter<v1::Event>* writer) {
-  return HandleRpc(context, auth_, "Watch", [&](const core::Caller& caller) -> absl::Status {
+  return HandleRpc(context, edge_, MethodName<v1::ReleaseService>("Watch"), *request, [&](const core::Caller& caller) -> absl::Status {
     core::WatchRequest in;
     in.repository = request->repository();
     in.after_id = request->after_id();

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "mlvc/v1/release.grpc.pb.h"
-#include "server/core/authenticator.h"
+#include "server/rpc/rpc_helper.h"
 #include "server/core/events.h"
 #include "server/core/release_service.h"
 
@@ -12,9 +12,9 @@ namespace mlvc::server::rpc {
 
 class ReleaseServiceImpl final : public v1::ReleaseService::Service {
  public:
-  ReleaseServiceImpl(core::Authenticator& auth, core::ReleaseService& releases,
+  ReleaseServiceImpl(Edge& edge, core::ReleaseService& releases,
                      core::EventHub& events)
-      : auth_(auth), releases_(releases), events_(events) {}
+      : edge_(edge), releases_(releases), events_(events) {}
 
   grpc::Status CreateRelease(grpc::ServerContext* context,
                              const v1::CreateReleaseRequest* request,
@@ -37,7 +37,7 @@ class ReleaseServiceImpl final : public v1::ReleaseService::Service {
                      grpc::ServerWriter<v1::Event>* writer) override;
 
  private:
-  core::Authenticator& auth_;
+  Edge& edge_;
   core::ReleaseService& releases_;
   core::EventHub& events_;
 };

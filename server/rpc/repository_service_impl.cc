@@ -1,6 +1,7 @@
 #include "server/rpc/repository_service_impl.h"
 
 #include "common/status/status_macros.h"
+#include "server/core/access.h"
 #include "server/rpc/convert.h"
 #include "server/rpc/rpc_helper.h"
 
@@ -9,7 +10,7 @@ namespace mlvc::server::rpc {
 grpc::Status RepositoryServiceImpl::CreateRepository(grpc::ServerContext* context,
                                                      const v1::CreateRepositoryRequest* request,
                                                      v1::CreateRepositoryResponse* response) {
-  return HandleRpc(context, auth_, "CreateRepository", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("CreateRepository"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(store::RepositoryRecord repo,
                      repos_.CreateRepository(caller, request->name()));
     ToProto(repo, response->mutable_repository());
@@ -18,11 +19,15 @@ grpc::Status RepositoryServiceImpl::CreateRepository(grpc::ServerContext* contex
 }
 
 grpc::Status RepositoryServiceImpl::ListRepositories(grpc::ServerContext* context,
-                                                     const v1::ListRepositoriesRequest*,
+                                                     const v1::ListRepositoriesRequest* request,
                                                      v1::ListRepositoriesResponse* response) {
-  return HandleRpc(context, auth_, "ListRepositories", [&](const core::Caller&) {
-    ASSIGN_OR_RETURN(std::vector<store::RepositoryRecord> repos, repos_.ListRepositories());
-    for (const store::RepositoryRecord& r : repos) ToProto(r, response->add_repositories());
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("ListRepositories"), *request, [&](const core::Caller& caller) {
+    ASSIGN_OR_RETURN(std::vector<core::RepositoryView> repos, repos_.ListRepositories(caller));
+    for (const core::RepositoryView& r : repos) {
+      v1::Repository* out = response->add_repositories();
+      ToProto(r.repo, out);
+      out->set_role(core::RoleName(r.role));
+    }
     return absl::OkStatus();
   });
 }
@@ -30,7 +35,7 @@ grpc::Status RepositoryServiceImpl::ListRepositories(grpc::ServerContext* contex
 grpc::Status RepositoryServiceImpl::ListBranches(grpc::ServerContext* context,
                                                  const v1::ListBranchesRequest* request,
                                                  v1::ListBranchesResponse* response) {
-  return HandleRpc(context, auth_, "ListBranches", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("ListBranches"), *request, [&](const core::Caller&) {
     ASSIGN_OR_RETURN(std::vector<store::BranchRecord> branches,
                      repos_.ListBranches(request->repository()));
     for (const store::BranchRecord& b : branches) {
@@ -45,7 +50,7 @@ grpc::Status RepositoryServiceImpl::ListBranches(grpc::ServerContext* context,
 grpc::Status RepositoryServiceImpl::ResolveRef(grpc::ServerContext* context,
                                                const v1::ResolveRefRequest* request,
                                                v1::ResolveRefResponse* response) {
-  return HandleRpc(context, auth_, "ResolveRef", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("ResolveRef"), *request, [&](const core::Caller&) {
     ASSIGN_OR_RETURN(core::ResolvedRef ref,
                      repos_.ResolveRef(request->repository(), request->ref()));
     response->set_number(ref.number);
@@ -72,7 +77,7 @@ void ToProto(const store::LabelRecord& in, v1::Label* out) {
 grpc::Status RepositoryServiceImpl::CreateBranch(grpc::ServerContext* context,
                                                  const v1::CreateBranchRequest* request,
                                                  v1::CreateBranchResponse* response) {
-  return HandleRpc(context, auth_, "CreateBranch", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("CreateBranch"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(store::BranchRecord branch,
                      repos_.CreateBranch(caller, request->repository(), request->name(),
                                          request->from()));
@@ -85,7 +90,7 @@ grpc::Status RepositoryServiceImpl::CreateBranch(grpc::ServerContext* context,
 grpc::Status RepositoryServiceImpl::DeleteBranch(grpc::ServerContext* context,
                                                  const v1::DeleteBranchRequest* request,
                                                  v1::DeleteBranchResponse*) {
-  return HandleRpc(context, auth_, "DeleteBranch", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("DeleteBranch"), *request, [&](const core::Caller& caller) {
     return repos_.DeleteBranch(caller, request->repository(), request->name());
   });
 }
@@ -93,7 +98,7 @@ grpc::Status RepositoryServiceImpl::DeleteBranch(grpc::ServerContext* context,
 grpc::Status RepositoryServiceImpl::CreateLabel(grpc::ServerContext* context,
                                                 const v1::CreateLabelRequest* request,
                                                 v1::CreateLabelResponse* response) {
-  return HandleRpc(context, auth_, "CreateLabel", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("CreateLabel"), *request, [&](const core::Caller& caller) {
     ASSIGN_OR_RETURN(store::LabelRecord label,
                      repos_.CreateLabel(caller, request->repository(), request->name(),
                                         request->ref(), request->notes()));
@@ -105,7 +110,7 @@ grpc::Status RepositoryServiceImpl::CreateLabel(grpc::ServerContext* context,
 grpc::Status RepositoryServiceImpl::ListLabels(grpc::ServerContext* context,
                                                const v1::ListLabelsRequest* request,
                                                v1::ListLabelsResponse* response) {
-  return HandleRpc(context, auth_, "ListLabels", [&](const core::Caller&) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("ListLabels"), *request, [&](const core::Caller&) {
     ASSIGN_OR_RETURN(std::vector<store::LabelRecord> labels,
                      repos_.ListLabels(request->repository(), request->after(),
                                        request->limit()));
@@ -117,9 +122,23 @@ grpc::Status RepositoryServiceImpl::ListLabels(grpc::ServerContext* context,
 grpc::Status RepositoryServiceImpl::DeleteLabel(grpc::ServerContext* context,
                                                 const v1::DeleteLabelRequest* request,
                                                 v1::DeleteLabelResponse*) {
-  return HandleRpc(context, auth_, "DeleteLabel", [&](const core::Caller& caller) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("DeleteLabel"), *request, [&](const core::Caller& caller) {
     return repos_.DeleteLabel(caller, request->repository(), request->name());
   });
+}
+
+grpc::Status RepositoryServiceImpl::SetDefaultRole(grpc::ServerContext* context,
+                                                   const v1::SetDefaultRoleRequest* request,
+                                                   v1::SetDefaultRoleResponse* response) {
+  return HandleRpc(context, edge_, MethodName<v1::RepositoryService>("SetDefaultRole"), *request,
+                   [&](const core::Caller& caller) -> absl::Status {
+                     ASSIGN_OR_RETURN(std::optional<core::Role> role,
+                                      core::ParseDefaultRole(request->default_role()));
+                     ASSIGN_OR_RETURN(store::RepositoryRecord repo,
+                                      repos_.SetDefaultRole(caller, request->repository(), role));
+                     ToProto(repo, response->mutable_repository());
+                     return absl::OkStatus();
+                   });
 }
 
 }  // namespace mlvc::server::rpc

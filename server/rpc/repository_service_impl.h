@@ -3,15 +3,15 @@
 #pragma once
 
 #include "mlvc/v1/repository.grpc.pb.h"
-#include "server/core/authenticator.h"
+#include "server/rpc/rpc_helper.h"
 #include "server/core/repository_service.h"
 
 namespace mlvc::server::rpc {
 
 class RepositoryServiceImpl final : public v1::RepositoryService::Service {
  public:
-  RepositoryServiceImpl(core::Authenticator& auth, core::RepositoryService& repos)
-      : auth_(auth), repos_(repos) {}
+  RepositoryServiceImpl(Edge& edge, core::RepositoryService& repos)
+      : edge_(edge), repos_(repos) {}
 
   grpc::Status CreateRepository(grpc::ServerContext* context,
                                 const v1::CreateRepositoryRequest* request,
@@ -34,9 +34,12 @@ class RepositoryServiceImpl final : public v1::RepositoryService::Service {
                           v1::ListLabelsResponse* response) override;
   grpc::Status DeleteLabel(grpc::ServerContext* context, const v1::DeleteLabelRequest* request,
                            v1::DeleteLabelResponse* response) override;
+  grpc::Status SetDefaultRole(grpc::ServerContext* context,
+                              const v1::SetDefaultRoleRequest* request,
+                              v1::SetDefaultRoleResponse* response) override;
 
  private:
-  core::Authenticator& auth_;
+  Edge& edge_;
   core::RepositoryService& repos_;
 };
 

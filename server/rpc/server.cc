@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "server/rpc/admin_service_impl.h"
 #include "server/rpc/content_service_impl.h"
 #include "server/rpc/history_service_impl.h"
 #include "server/rpc/lock_service_impl.h"
@@ -10,25 +11,32 @@
 #include "server/rpc/record_service_impl.h"
 #include "server/rpc/repository_service_impl.h"
 #include "server/rpc/release_service_impl.h"
+#include "server/rpc/tls.h"
 
 namespace mlvc::server::rpc {
 
-MlvcServer::MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs)
-    : auth_(metadata),
+MlvcServer::MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs,
+                       const ServerOptions& options)
+    : access_(metadata),
+      rate_(options.limits),
+      uploads_(options.limits),
+      edge_{access_, rate_, uploads_, metadata},
+      admin_(metadata),
+      admin_impl_(std::make_unique<AdminServiceImpl>(edge_, admin_)),
       repos_(metadata),
       history_(metadata),
       content_(metadata, blobs),
       merge_(metadata, blobs),
-      repository_impl_(std::make_unique<RepositoryServiceImpl>(auth_, repos_)),
-      history_impl_(std::make_unique<HistoryServiceImpl>(auth_, history_)),
-      content_impl_(std::make_unique<ContentServiceImpl>(auth_, content_)),
+      repository_impl_(std::make_unique<RepositoryServiceImpl>(edge_, repos_)),
+      history_impl_(std::make_unique<HistoryServiceImpl>(edge_, history_)),
+      content_impl_(std::make_unique<ContentServiceImpl>(edge_, content_)),
       locks_(metadata),
-      lock_impl_(std::make_unique<LockServiceImpl>(auth_, locks_)),
+      lock_impl_(std::make_unique<LockServiceImpl>(edge_, locks_)),
       record_(metadata, blobs, history_),
-      record_impl_(std::make_unique<RecordServiceImpl>(auth_, record_)),
+      record_impl_(std::make_unique<RecordServiceImpl>(edge_, record_)),
       releases_(metadata),
       events_(metadata),
-      release_impl_(std::make_unique<ReleaseServiceImpl>(auth_, releases_, events_)) {
+      release_impl_(std::make_unique<ReleaseServiceImpl>(edge_, releases_, events_)) {
   history_.SetBlobStore(&blobs);  // Diff with_text reads contents; Submit merges texts
   history_impl_->SetMergeService(&merge_);
 }
@@ -40,13 +48,18 @@ MlvcServer::~MlvcServer() {
 
 absl::StatusOr<std::unique_ptr<MlvcServer>> MlvcServer::Start(const std::string& listen_address,
                                                               store::MetadataStore& metadata,
-                                                              store::BlobStore& blobs) {
-  std::unique_ptr<MlvcServer> server(new MlvcServer(metadata, blobs));
+                                                              store::BlobStore& blobs,
+                                                              ServerOptions options) {
+  std::unique_ptr<MlvcServer> server(new MlvcServer(metadata, blobs, options));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen_address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(listen_address,
+                           options.tls != nullptr ? options.tls->ServerCredentials()
+                                                  : grpc::InsecureServerCredentials(),
+                           &server->port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.RegisterService(server->admin_impl_.get());
   builder.RegisterService(server->repository_impl_.get());
   builder.RegisterService(server->history_impl_.get());
   builder.RegisterService(server->content_impl_.get());

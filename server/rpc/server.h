@@ -1,6 +1,7 @@
 // Building and running the mlvcd gRPC server: the mlvc.v1 services, the standard
-// grpc.health.v1.Health service (which needs no token), 16 MiB message limits, and the
-// interceptor that reports unparsable requests as INVALID_ARGUMENT.
+// grpc.health.v1.Health service (which needs no token), 16 MiB message limits, the
+// interceptor that reports unparsable requests as INVALID_ARGUMENT, and TLS when given an
+// identity (tls.h).
 // Requires: gRPC, server/core, the stores. Used by: the mlvcd main and the rpc tests.
 #pragma once
 
@@ -9,7 +10,9 @@
 
 #include "absl/status/statusor.h"
 #include "grpcpp/grpcpp.h"
-#include "server/core/authenticator.h"
+#include "server/core/access.h"
+#include "server/core/admin_service.h"
+#include "server/core/limits.h"
 #include "server/core/content_service.h"
 #include "server/core/history_service.h"
 #include "server/core/merge_service.h"
@@ -19,11 +22,23 @@
 #include "server/core/events.h"
 #include "server/core/release_service.h"
 #include "server/store/blob_store.h"
+#include "server/rpc/rpc_helper.h"
 #include "server/store/metadata_store.h"
 
 namespace mlvc::server::rpc {
 
 inline constexpr int kMaxMessageBytes = 16 << 20;
+
+class TlsIdentity;
+class AdminServiceImpl;
+
+// How MlvcServer::Start serves, beyond where.
+struct ServerOptions {
+  // What a server enforces besides the authorization table.
+  core::LimitOptions limits;
+  // The certificate and key of the port; null serves plaintext. Must outlive the server.
+  TlsIdentity* tls = nullptr;
+};
 
 class RepositoryServiceImpl;
 class HistoryServiceImpl;
@@ -35,11 +50,13 @@ class ReleaseServiceImpl;
 // A running server. Thread-safe. Destroying it shuts it down.
 class MlvcServer {
  public:
-  // Starts serving on `listen_address` ("host:port"; port 0 picks a free one).
-  // UNAVAILABLE when the address cannot be bound. The stores must outlive the server.
+  // Starts serving on `listen_address` ("host:port"; port 0 picks a free one), in TLS when
+  // `options.tls` is set. UNAVAILABLE when the address cannot be bound. The stores must
+  // outlive the server.
   static absl::StatusOr<std::unique_ptr<MlvcServer>> Start(const std::string& listen_address,
                                                            store::MetadataStore& metadata,
-                                                           store::BlobStore& blobs);
+                                                           store::BlobStore& blobs,
+                                                           ServerOptions options = {});
   ~MlvcServer();
   MlvcServer(const MlvcServer&) = delete;
   MlvcServer& operator=(const MlvcServer&) = delete;
@@ -55,9 +72,15 @@ class MlvcServer {
   core::EventHub& events() { return events_; }
 
  private:
-  MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs);
+  MlvcServer(store::MetadataStore& metadata, store::BlobStore& blobs,
+             const ServerOptions& options);
 
-  core::Authenticator auth_;
+  core::AccessControl access_;
+  core::RateLimiter rate_;
+  core::UploadSlots uploads_;
+  Edge edge_;
+  core::AdminService admin_;
+  std::unique_ptr<AdminServiceImpl> admin_impl_;
   core::RepositoryService repos_;
   core::HistoryService history_;
   core::ContentService content_;

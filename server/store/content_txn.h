@@ -40,6 +40,15 @@ struct ContentManifest {
   std::vector<ChunkLocation> chunks;
 };
 
+// Whose view of the stored contents and chunks a question takes (server/core/content_reach.h
+// states the rule): a user reaches what the repositories `repo_ids` reference, and the chunks
+// they uploaded or re-sent themselves.
+struct ContentReach {
+  int64_t user_id = 0;
+  // nullopt: every repository (a server admin), so everything stored is reached.
+  std::optional<std::vector<int64_t>> repo_ids;
+};
+
 // A content's row: its size and, when chunked, its chunk count;
 // nullopt for a content stored whole as one blob (schema 1).
 struct ContentHead {
@@ -79,8 +88,11 @@ class ContentTxn {
   virtual absl::Status BeginPackUpload(const std::string& object_key) = 0;
   // Records a written pack and forgets its upload row; returns the pack's id.
   // ALREADY_EXISTS when a pack has this key.
+  // `uploaded_by` is the user whose upload wrote it (nullopt: the server's own, e.g. a
+  // merged text).
   virtual absl::StatusOr<int64_t> InsertPack(const std::string& object_key, uint64_t size,
-                                             int64_t chunk_count) = 0;
+                                             int64_t chunk_count,
+                                             std::optional<int64_t> uploaded_by) = 0;
   // Records chunks of pack `pack_id` in one statement; chunks already recorded (in any pack)
   // are left as they are. Returns the hashes this call inserted, in input order.
   // NOT_FOUND for an unknown pack id.
@@ -125,6 +137,30 @@ class ContentTxn {
   // total), grouped by content in input order, by seq within one.
   virtual absl::StatusOr<std::vector<ContentChunkRow>> ListContentChunks(
       const std::vector<std::string>& content_ids) = 0;
+
+  // --- reach: who may learn of and read which contents (server/core/content_reach.h) ---
+  // The hashes among `hashes` that are not stored or not reached by `reach`, in input order
+  // (duplicates kept). One round trip.
+  virtual absl::StatusOr<std::vector<std::string>> FindUnreachedChunks(
+      const std::vector<std::string>& hashes, const ContentReach& reach) = 0;
+  // The ids among `content_ids` that are not recorded or not reached by `reach`: a content
+  // is reached when a repository of the reach references it, or when it has a manifest
+  // every chunk of which is reached. In input order. One round trip.
+  virtual absl::StatusOr<std::vector<std::string>> FindUnreachedContents(
+      const std::vector<std::string>& content_ids, const ContentReach& reach) = 0;
+  // The ids among `content_ids` that repository `repo_id` does not reference (no changeset
+  // of it added or modified a file with it, no run of it recorded it as its environment
+  // file), in input order.
+  virtual absl::StatusOr<std::vector<std::string>> ContentsNotReferencedBy(
+      int64_t repo_id, const std::vector<std::string>& content_ids) = 0;
+  // The hashes among `hashes` that are no chunk of a content `repo_id` references, in input
+  // order (duplicates kept).
+  virtual absl::StatusOr<std::vector<std::string>> ChunksNotReferencedBy(
+      int64_t repo_id, const std::vector<std::string>& hashes) = 0;
+  // Records that `user_id` sent the stored chunks `hashes` (kept when already recorded).
+  // NOT_FOUND when a chunk is not stored.
+  virtual absl::Status RecordChunkPossessions(int64_t user_id,
+                                              const std::vector<std::string>& hashes) = 0;
 };
 
 }  // namespace mlvc::server::store

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/store/access_txn.h"
 
 namespace mlvc::server::store {
 
@@ -20,6 +21,8 @@ struct RepositoryRecord {
   std::string name;
   std::string created_by;  // user name
   int64_t created_at_micros = 0;
+  // The role of every signed-in user without a row in `roles` (nullopt: none).
+  std::optional<Role> default_role;
 };
 
 struct BranchRecord {

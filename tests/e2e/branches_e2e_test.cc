@@ -170,7 +170,7 @@ TEST_CASE("label and branch refusals: exit codes and nothing changed", "[e2e][la
     MLVC_REFUSED(6, d.alice, d.wc, "switch", "v1.0");
   }
   SECTION("deleting a label needs a maintainer: 8") {
-    MlvcClient bob(d.server.CreateUser("bob", false));
+    MlvcClient bob(d.server.CreateUserWithRole("bob", "demo", "writer"));
     auto r = MLVC_REFUSED(8, bob, bob.home(), "label", "delete", "v1.0", "--repo", "demo",
                           "--server", d.server.address());
     CHECK_THAT(r.err, Contains("maintainer"));

@@ -29,13 +29,7 @@ TEST_CASE("a reader's commit exits 8 with one sentence and lands nothing", "[e2e
   MLVC_OK(alice, a, "add", "notes.txt");
   MLVC_OK(alice, a, "commit", "-m", "first");
 
-  ProcessOptions opts;
-  opts.timeout = std::chrono::seconds(120);
-  ProcessResult grant = RunProcess({BinaryFromEnv("MLVCD_BIN"), "admin", "grant", "carol", "r",
-                                    "reader", "--db", server.db_uri()},
-                                   opts);
-  INFO(grant.Describe());
-  REQUIRE(grant.exit_code == 0);
+  server.Grant("carol", "r", "reader");
 
   const std::string c = carol.Sub("wc");
   MLVC_OK(carol, carol.home(), "checkout", server.address() + "/r", "wc");  // reading is fine

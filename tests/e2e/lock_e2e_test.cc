@@ -31,9 +31,9 @@ nlohmann::json LocksJson(const MlvcClient& client, const std::string& wc) {
 TEST_CASE("locks through the real binaries survive an mlvcd restart", "[e2e][locks][sanitized]") {
   MlvcServer server;
   MlvcClient alice(server.admin_token());  // an admin
-  MlvcClient bob(server.CreateUser("bob", /*admin=*/false));
-  MlvcClient carol(server.CreateUser("carol", /*admin=*/false));
   MLVC_OK(alice, alice.home(), "repo", "create", "resnet", "--server", server.address());
+  MlvcClient bob(server.CreateUserWithRole("bob", "resnet", "writer"));
+  MlvcClient carol(server.CreateUserWithRole("carol", "resnet", "writer"));
 
   const std::string a = alice.Sub("wc");
   MLVC_OK(alice, alice.home(), "checkout", server.address() + "/resnet", "wc");
@@ -79,14 +79,7 @@ TEST_CASE("locks through the real binaries survive an mlvcd restart", "[e2e][loc
   auto denied = MLVC_REFUSED(8, carol, a, "unlock", "--force", "model.pt");
   CHECK_THAT(denied.err, Contains("maintainer role on repository 'resnet'"));
   CHECK(LocksJson(alice, a).size() == 1);
-  ProcessOptions opts;
-  opts.timeout = std::chrono::seconds(120);
-  ProcessResult grant = RunProcess(
-      {BinaryFromEnv("MLVCD_BIN"), "admin", "grant", "carol", "resnet", "maintainer", "--db",
-       server.db_uri()},
-      opts);
-  INFO(grant.Describe());
-  REQUIRE(grant.exit_code == 0);
+  server.Grant("carol", "resnet", "maintainer");
   auto forced = MLVC_OK(carol, a, "unlock", "--force", "model.pt");
   CHECK_THAT(forced.out, Contains("Unlocked model.pt (was locked by bob)"));
   CHECK(LocksJson(alice, a).empty());

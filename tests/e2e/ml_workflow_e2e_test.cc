@@ -34,18 +34,6 @@ json Json(const ProcessResult& r) {
   return json::parse(r.out);
 }
 
-// Grants `user` a role on `repo` with the server's admin tool.
-void Grant(const MlvcServer& server, const std::string& user, const std::string& repo,
-           const std::string& role) {
-  ProcessOptions opts;
-  opts.timeout = std::chrono::seconds(120);
-  ProcessResult r = RunProcess(
-      {BinaryFromEnv("MLVCD_BIN"), "admin", "grant", user, repo, role, "--db", server.db_uri()},
-      opts);
-  INFO(r.Describe());
-  REQUIRE(r.exit_code == 0);
-}
-
 std::string Requirements(const std::string& torch) {
   return "torch==" + torch + "\nnumpy==1.26.0\npillow==10.0.1\n";
 }
@@ -57,7 +45,7 @@ std::string Params(const std::string& lr) {
 struct Team {
   MlvcServer server;
   MlvcClient alice{server.admin_token()};  // researcher, maintainer of both repositories
-  MlvcClient ci{server.CreateUser("ci", false)};
+  MlvcClient ci{server.CreateServiceAccount("ci")};  // CI runners use service accounts
   std::string home = alice.home();
   std::string wc = alice.Sub("resnet50");  // alice's working copy, switched between branches
 
@@ -103,8 +91,8 @@ TEST_CASE("the ML workflow from experiments to rollback and every question answe
 
   // --- the model repository: main, integration, two experiments ---
   MLVC_OK(t.alice, home, "repo", "create", "resnet50", "--server", t.server.address());
-  Grant(t.server, "ci", "resnet50", "writer");
-  Grant(t.server, "ci", "imagenet-mini", "reader");
+  t.server.Grant("ci", "resnet50", "writer");
+  t.server.Grant("ci", "imagenet-mini", "reader");
   MLVC_OK(t.alice, home, "checkout", t.Url("resnet50"), "resnet50");
   WriteFile(t.wc + "/train.py", "def train(lr):\n    return 'sgd'\n");
   WriteFile(t.wc + "/params.yaml", Params("0.05"));

@@ -403,14 +403,7 @@ TEST_CASE("policy set - show - check gate a merge until the runs and metrics are
 
 TEST_CASE("reviews count toward a policy and only maintainers set one", "[e2e][record]") {
   Record d;
-  MlvcClient carol(d.server.CreateUser("carol", /*admin=*/false));
-  ProcessOptions opts;
-  opts.timeout = std::chrono::seconds(120);
-  ProcessResult grant = RunProcess({BinaryFromEnv("MLVCD_BIN"), "admin", "grant", "carol",
-                                    "resnet50", "writer", "--db", d.server.db_uri()},
-                                   opts);
-  INFO(grant.Describe());
-  REQUIRE(grant.exit_code == 0);
+  MlvcClient carol(d.server.CreateUserWithRole("carol", "resnet50", "writer"));
   const std::string server = d.server.address();
   auto denied = MLVC_REFUSED(8, carol, carol.home(), "policy", "set", "main", "--require-review",
                              "1", "--repo", "resnet50", "--server", server);

@@ -42,6 +42,7 @@ struct Demo {
 
   Demo() {
     MLVC_OK(alice, home, "repo", "create", "model", "--server", server.address());
+    server.Grant("bob", "model", "writer");
     MLVC_OK(alice, home, "checkout", server.address() + "/model", "wc");
   }
 

@@ -74,7 +74,7 @@ uint64_t MissingBytes(const Fixture& f, const std::string& path) {
   for (const common::ChunkDigest& c : *chunks) {
     if (length.emplace(c.sha256, c.length).second) hashes.push_back(c.sha256);
   }
-  absl::StatusOr<std::vector<std::string>> missing = (*remote)->FindMissingChunks(hashes);
+  absl::StatusOr<std::vector<std::string>> missing = (*remote)->FindMissingChunks(f.repository, hashes);
   INFO(missing.status().ToString());
   REQUIRE(missing.ok());
   uint64_t bytes = 0;

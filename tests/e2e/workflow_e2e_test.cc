@@ -106,7 +106,7 @@ TEST_CASE("a commit from a stale base is refused and the local edit stays", "[e2
   MlvcClient alice(server.admin_token());
   MLVC_OK(alice, alice.home(), "repo", "create", "shared", "--server", server.address());
   // bob uses `mlvc login` and its stored credentials instead of MLVC_TOKEN.
-  const std::string bob_token = server.CreateUser("bob2", /*admin=*/false);
+  const std::string bob_token = server.CreateUserWithRole("bob2", "shared", "writer");
   MlvcClient bob_login("");
   MLVC_OK(bob_login, bob_login.home(), "login", server.address(), "--token", bob_token);
   const auto creds = fs::status(bob_login.Sub(".config/mlvc/credentials.json"));

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpcpp/grpcpp.h"
 #include "server/rpc/server.h"
@@ -21,15 +22,26 @@ namespace mlvc::testing {
 struct RpcTestServer {
   // Creates the admin user `admin_name`, whose token is `admin_token`.
   explicit RpcTestServer(const std::string& admin_name);
+  // The same, with a server that enforces `options` (limits) instead of the defaults.
+  RpcTestServer(const std::string& admin_name, server::rpc::ServerOptions options);
 
   // Members die in reverse order: the channel first, then the server, then the stores it
   // serves.
   TempDir dir;
+  // The server's database, for tests that check rows directly (test code may use libpqxx).
+  std::string db_uri;
   std::unique_ptr<server::store::PostgresMetadataStore> store;
   std::unique_ptr<server::store::FsBlobStore> blobs;
   std::string admin_token;
   std::unique_ptr<server::rpc::MlvcServer> server;
   std::shared_ptr<grpc::Channel> channel;
 };
+
+// Calls `method` ("/package.Service/Method") on `channel` as a stream of any shape: sends
+// the serialized `messages`, half-closes, drains the replies; the call's status. For the
+// requests a typed stub cannot send (malformed bytes, a client stream cut short) and for
+// calling every method of a table by name.
+grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext& ctx,
+                     const std::string& method, const std::vector<std::string>& messages);
 
 }  // namespace mlvc::testing

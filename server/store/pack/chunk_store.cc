@@ -19,14 +19,25 @@ absl::StatusOr<StoreChunksResult> ChunkStore::StoreChunks(const std::vector<Chun
 }
 
 absl::Status ChunkStore::RecordPack(std::unique_ptr<PackWriter> writer,
+                                    std::optional<int64_t> uploader,
                                     StoreChunksResult* result) {
   ASSIGN_OR_RETURN(PackInfo info, writer->Finish());
   writer.reset();
   std::vector<std::string> inserted;
   const absl::Status recorded = metadata_->RunInTransaction([&](MetadataTxn& txn) -> absl::Status {
     ASSIGN_OR_RETURN(int64_t pack_id,
-                     txn.InsertPack(info.key, info.size, static_cast<int64_t>(info.chunks.size())));
+                     txn.InsertPack(info.key, info.size, static_cast<int64_t>(info.chunks.size()),
+                                    uploader));
     ASSIGN_OR_RETURN(inserted, txn.InsertChunks(pack_id, info.chunks));
+    if (uploader.has_value() && inserted.size() < info.chunks.size()) {
+      // The chunks another pack recorded first: the uploader sent them all the same.
+      std::set<std::string> won(inserted.begin(), inserted.end());
+      std::vector<std::string> lost;
+      for (const ChunkRecord& c : info.chunks) {
+        if (won.count(c.hash) == 0) lost.push_back(c.hash);
+      }
+      RETURN_IF_ERROR(txn.RecordChunkPossessions(*uploader, lost));
+    }
     if (inserted.empty()) return txn.DeleteUnusedPack(pack_id);
     return absl::OkStatus();
   });
@@ -145,6 +156,20 @@ absl::Status PackSession::Add(const std::vector<ChunkInput>& batch) {
     return absl::OkStatus();
   }));
   std::set<std::string> missing(missing_list.begin(), missing_list.end());
+  if (uploader_.has_value() && missing.size() < batch.size()) {
+    // Chunks stored before this batch: held by the uploader from now on as well.
+    std::vector<std::string> held;
+    for (const ChunkInput& c : batch) {
+      if (missing.count(c.hash) == 0 && in_open_pack_.count(c.hash) == 0 &&
+          in_recording_.count(c.hash) == 0) {
+        held.push_back(c.hash);
+      }
+    }
+    if (!held.empty()) {
+      RETURN_IF_ERROR(store_.metadata_->RunInTransaction(
+          [&](MetadataTxn& txn) { return txn.RecordChunkPossessions(*uploader_, held); }));
+    }
+  }
   for (const ChunkInput& c : batch) {
     // erase: a chunk repeated in the batch is written once; nor is one an earlier batch
     // wrote into a pack not recorded yet.
@@ -179,7 +204,7 @@ absl::Status PackSession::HandOver() {
   in_open_pack_.clear();
   recording_ = std::async(std::launch::async,
                           [this, writer = std::move(writer_)]() mutable -> absl::Status {
-                            return store_.RecordPack(std::move(writer), &recorded_);
+                            return store_.RecordPack(std::move(writer), uploader_, &recorded_);
                           });
   writer_.reset();
   return absl::OkStatus();

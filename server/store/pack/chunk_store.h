@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -87,8 +88,10 @@ class ChunkStore {
  private:
   friend class PackSession;
 
-  // Finishes `writer` and records its pack; deletes it again when every chunk lost a race.
-  absl::Status RecordPack(std::unique_ptr<PackWriter> writer, StoreChunksResult* result);
+  // Finishes `writer` and records its pack as written by `uploader`; deletes it again when
+  // every chunk lost a race. The uploader is recorded as holding the chunks that lost.
+  absl::Status RecordPack(std::unique_ptr<PackWriter> writer, std::optional<int64_t> uploader,
+                          StoreChunksResult* result);
 
   MetadataStore* const metadata_;
   BlobStore* const blobs_;
@@ -103,9 +106,14 @@ class ChunkStore {
 // A chunk becomes readable once the pack holding it is recorded: at the latest when Flush()
 // returns OK. Destroying a session without Flush() waits for the pack in flight and drops
 // the open one (its object is never committed). Not thread-safe: one stream.
+//
+// `uploader` is the user whose stream this is (nullopt: the server's own chunks): packs
+// record it, and chunks the stream sends that were stored already are recorded as held by
+// that user too (content reach: server/core/content_reach.h).
 class PackSession {
  public:
-  explicit PackSession(ChunkStore& store) : store_(store) {}
+  explicit PackSession(ChunkStore& store, std::optional<int64_t> uploader = std::nullopt)
+      : store_(store), uploader_(uploader) {}
   ~PackSession();
   PackSession(const PackSession&) = delete;
   PackSession& operator=(const PackSession&) = delete;
@@ -123,6 +131,7 @@ class PackSession {
   absl::Status HandOver();  // the open pack to the recording thread
 
   ChunkStore& store_;
+  const std::optional<int64_t> uploader_;
   std::unique_ptr<PackWriter> writer_;
   std::set<std::string> in_open_pack_;  // written to the open pack
   std::set<std::string> in_recording_;  // in the pack being recorded

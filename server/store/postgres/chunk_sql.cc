@@ -59,11 +59,14 @@ absl::Status PgTxn::BeginPackUpload(const std::string& object_key) {
 }
 
 absl::StatusOr<int64_t> PgTxn::InsertPack(const std::string& object_key, uint64_t size,
-                                          int64_t chunk_count) {
+                                          int64_t chunk_count,
+                                          std::optional<int64_t> uploaded_by) {
   return Run("insert pack", [&]() -> absl::StatusOr<int64_t> {
+    const NullableInt uploader(uploaded_by);
     pqxx::result r = w_.exec_params(
-        "INSERT INTO packs (object_key, size, chunk_count) VALUES ($1, $2, $3) RETURNING id",
-        object_key, size, chunk_count);
+        "INSERT INTO packs (object_key, size, chunk_count, uploaded_by) VALUES ($1, $2, $3, $4)"
+        " RETURNING id",
+        object_key, size, chunk_count, uploader.get());
     w_.exec_params("DELETE FROM uploads WHERE object_key = $1", object_key);
     return r[0][0].as<int64_t>();
   });

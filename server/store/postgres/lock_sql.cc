@@ -1,5 +1,5 @@
-// Roles and locks (migration 0002): per-repository roles, exclusive path locks of a branch
-// and each repository's lockable patterns.
+// Locks (migration 0002): exclusive path locks of a branch and each repository's lockable
+// patterns.
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -22,18 +22,6 @@ LockRecord LockFromRow(const pqxx::row& row) {
   lock.comment = row[4].as<std::string>();
   lock.created_at_micros = row[5].as<int64_t>();
   return lock;
-}
-
-const char* RoleName(Role role) {
-  switch (role) {
-    case Role::kReader:
-      return "reader";
-    case Role::kWriter:
-      return "writer";
-    case Role::kMaintainer:
-      return "maintainer";
-  }
-  return "reader";
 }
 
 // Parses a Postgres text[] as returned in text form: {a,"b c"}.
@@ -62,13 +50,6 @@ const char* const kListLocksSql =
     " ORDER BY l.path LIMIT $5";
 
 void PrepareLockStatements(pqxx::connection& conn) {
-  conn.prepare("role_get",
-               "SELECT r.name, ro.role FROM repositories r"
-               " LEFT JOIN roles ro ON ro.repo_id = r.id AND ro.user_id = $2 WHERE r.id = $1");
-  conn.prepare("role_set",
-               "INSERT INTO roles (repo_id, user_id, role) VALUES ($1, $2, $3)"
-               " ON CONFLICT (repo_id, user_id) DO UPDATE SET role = EXCLUDED.role,"
-               " granted_at = now()");
   // ON CONFLICT DO NOTHING waits for a concurrent inserter of the same key and then does
   // nothing if it committed, so racing lockers never fail with a unique violation (which
   // would abort the whole transaction); the loser reads the winner's row afterwards.
@@ -92,35 +73,6 @@ void PrepareLockStatements(pqxx::connection& conn) {
   conn.prepare("lockable_get", "SELECT lockable_patterns FROM repositories WHERE id = $1");
   conn.prepare("lockable_set",
                "UPDATE repositories SET lockable_patterns = $2::text[] WHERE id = $1");
-}
-
-absl::StatusOr<RoleLookup> PgTxn::GetRole(int64_t repo_id, int64_t user_id) {
-  return Run("get role", [&]() -> absl::StatusOr<RoleLookup> {
-    pqxx::result r = w_.exec_prepared("role_get", repo_id, user_id);
-    if (r.empty()) return absl::NotFoundError(absl::StrCat("no repository with id ", repo_id));
-    RoleLookup out;
-    out.repository = r[0][0].as<std::string>();
-    if (!r[0][1].is_null()) {
-      const std::string role = r[0][1].as<std::string>();
-      if (role == "reader") {
-        out.role = Role::kReader;
-      } else if (role == "writer") {
-        out.role = Role::kWriter;
-      } else if (role == "maintainer") {
-        out.role = Role::kMaintainer;
-      } else {
-        return absl::DataLossError(absl::StrCat("unknown role '", role, "'"));
-      }
-    }
-    return out;
-  });
-}
-
-absl::Status PgTxn::SetRole(int64_t repo_id, int64_t user_id, Role role) {
-  return Run("set role", [&]() -> absl::Status {
-    w_.exec_prepared("role_set", repo_id, user_id, RoleName(role));
-    return absl::OkStatus();
-  });
 }
 
 absl::StatusOr<LockRecord> PgTxn::TryInsertLock(int64_t repo_id, const LockRecord& lock) {

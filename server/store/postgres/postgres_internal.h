@@ -41,10 +41,31 @@ auto Guard(std::string_view what_doing, ErrorFlags* flags, Fn&& fn) -> decltype(
   }
 }
 
+// Roles as stored ('reader', 'writer', 'maintainer'), and back: DATA_LOSS for anything
+// else. A default role is stored as 'none' or a role name.
+absl::StatusOr<Role> RoleFromText(const std::string& text);
+absl::StatusOr<std::optional<Role>> DefaultRoleFromText(const std::string& text);
+
 // A Postgres array literal ('{"a","b",NULL}') for a text[] parameter; elements are quoted
 // and escaped so any text is safe. nullopt elements become NULL.
 std::string TextArrayLiteral(const std::vector<std::string>& values);
 std::string TextArrayLiteral(const std::vector<std::optional<std::string>>& values);
+
+// An optional integer as a libpqxx 6 parameter, which has no optional parameters: a null
+// pointer is SQL NULL. The object must outlive the statement it is passed to.
+class NullableInt {
+ public:
+  explicit NullableInt(std::optional<int64_t> value)
+      : set_(value.has_value()), text_(value ? std::to_string(*value) : std::string()) {}
+  const char* get() const { return set_ ? text_.c_str() : nullptr; }
+
+ private:
+  bool set_;
+  std::string text_;
+};
+
+// Microseconds since the epoch of a timestamptz column, as a SELECT expression.
+#define MLVC_MICROS(column) "(extract(epoch FROM " column ") * 1000000)::bigint"
 
 // Lowercase hex of bytes, for bytea values passed through decode($n, 'hex').
 std::string HexEncode(std::string_view bytes);
@@ -57,6 +78,7 @@ void PrepareTreeAndContentStatements(pqxx::connection& conn);
 void PrepareAuditStatements(pqxx::connection& conn);
 void PrepareLabelStatements(pqxx::connection& conn);
 void PrepareLockStatements(pqxx::connection& conn);
+void PrepareAccessStatements(pqxx::connection& conn);  // access_sql.cc
 void PrepareRunStatements(pqxx::connection& conn);     // run_sql.cc
 void PreparePolicyStatements(pqxx::connection& conn);  // policy_sql.cc
 void PrepareReleaseStatements(pqxx::connection& conn);  // release_sql.cc
@@ -83,11 +105,17 @@ class PgTxn final : public MetadataTxn {
  public:
   PgTxn(pqxx::work& work, ErrorFlags* flags) : w_(work), flags_(flags) {}
 
-  absl::StatusOr<UserRecord> CreateUser(const std::string& name, bool is_admin) override;
+  // Users and tokens: user_sql.cc.
+  absl::StatusOr<UserRecord> CreateUser(const std::string& name, bool is_admin,
+                                        bool is_service) override;
   absl::StatusOr<UserRecord> GetUserByName(const std::string& name) override;
-  absl::Status AddToken(int64_t user_id, const std::string& token_hash,
-                        const std::string& label) override;
-  absl::StatusOr<UserRecord> FindUserByTokenHash(const std::string& token_hash) override;
+  absl::StatusOr<std::vector<UserRecord>> ListUsers() override;
+  absl::Status SetUserDisabled(int64_t user_id, bool disabled) override;
+  absl::StatusOr<TokenRecord> InsertToken(const NewTokenRow& token) override;
+  absl::StatusOr<std::vector<TokenRecord>> ListTokens(std::optional<int64_t> user_id) override;
+  absl::StatusOr<TokenRecord> GetToken(int64_t token_id) override;
+  absl::StatusOr<TokenRecord> RevokeToken(int64_t token_id) override;
+  absl::StatusOr<TokenLookup> LookupToken(const std::string& token_hash) override;
 
   absl::StatusOr<RepositoryRecord> CreateRepository(const std::string& name,
                                                     int64_t created_by) override;
@@ -123,6 +151,7 @@ class PgTxn final : public MetadataTxn {
   absl::StatusOr<std::optional<uint64_t>> GetContentSize(const std::string& content_id) override;
 
   absl::Status AppendAudit(const AuditRecord& record) override;
+  absl::StatusOr<std::vector<AuditEntry>> ListAudit(const AuditFilter& filter) override;
 
   // Runs: run_sql.cc; reviews and policies: policy_sql.cc.
   absl::StatusOr<int64_t> InsertRun(const RunRecord& run) override;
@@ -198,8 +227,14 @@ class PgTxn final : public MetadataTxn {
                                                                      int limit) override;
 
   // Roles and locks: lock_sql.cc.
+  // Roles and default roles: access_sql.cc.
   absl::StatusOr<RoleLookup> GetRole(int64_t repo_id, int64_t user_id) override;
   absl::Status SetRole(int64_t repo_id, int64_t user_id, Role role) override;
+  absl::StatusOr<Role> DeleteRole(int64_t repo_id, int64_t user_id) override;
+  absl::StatusOr<std::vector<RoleRecord>> ListRoles(std::optional<int64_t> repo_id,
+                                                    std::optional<int64_t> user_id) override;
+  absl::Status SetDefaultRole(int64_t repo_id, std::optional<Role> role) override;
+  absl::StatusOr<std::vector<int64_t>> ReadableRepositoryIds(int64_t user_id) override;
   absl::StatusOr<LockRecord> TryInsertLock(int64_t repo_id, const LockRecord& lock) override;
   absl::StatusOr<std::vector<LockRecord>> GetLocks(
       int64_t repo_id, const std::string& branch, const std::vector<std::string>& paths) override;
@@ -220,7 +255,8 @@ class PgTxn final : public MetadataTxn {
       const std::vector<std::string>& hashes) override;
   absl::Status BeginPackUpload(const std::string& object_key) override;
   absl::StatusOr<int64_t> InsertPack(const std::string& object_key, uint64_t size,
-                                     int64_t chunk_count) override;
+                                     int64_t chunk_count,
+                                     std::optional<int64_t> uploaded_by) override;
   absl::StatusOr<std::vector<std::string>> InsertChunks(
       int64_t pack_id, const std::vector<ChunkRecord>& chunks) override;
   absl::Status DeleteUnusedPack(int64_t pack_id) override;
@@ -237,6 +273,17 @@ class PgTxn final : public MetadataTxn {
   absl::Status InsertContentChunks(const std::vector<ContentChunkRow>& rows) override;
   absl::StatusOr<std::vector<ContentChunkRow>> ListContentChunks(
       const std::vector<std::string>& content_ids) override;
+  // Reach: content_reach_sql.cc.
+  absl::StatusOr<std::vector<std::string>> FindUnreachedChunks(
+      const std::vector<std::string>& hashes, const ContentReach& reach) override;
+  absl::StatusOr<std::vector<std::string>> FindUnreachedContents(
+      const std::vector<std::string>& content_ids, const ContentReach& reach) override;
+  absl::StatusOr<std::vector<std::string>> ContentsNotReferencedBy(
+      int64_t repo_id, const std::vector<std::string>& content_ids) override;
+  absl::StatusOr<std::vector<std::string>> ChunksNotReferencedBy(
+      int64_t repo_id, const std::vector<std::string>& hashes) override;
+  absl::Status RecordChunkPossessions(int64_t user_id,
+                                      const std::vector<std::string>& hashes) override;
 
   // Releases, deployments: release_sql.cc; events: event_sql.cc.
   absl::Status InsertRelease(int64_t repo_id, const std::string& version,

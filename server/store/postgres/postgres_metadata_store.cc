@@ -133,6 +133,7 @@ struct PostgresMetadataStore::Impl {
             internal::PrepareAuditStatements(*conn);
             internal::PrepareLabelStatements(*conn);
             internal::PrepareLockStatements(*conn);
+            internal::PrepareAccessStatements(*conn);
             internal::PrepareRunStatements(*conn);
             internal::PreparePolicyStatements(*conn);
             internal::PrepareReleaseStatements(*conn);

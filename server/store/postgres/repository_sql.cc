@@ -9,16 +9,17 @@ namespace mlvc::server::store::internal {
 void PrepareRepositoryStatements(pqxx::connection& conn) {
   conn.prepare("repo_create",
                "WITH ins AS (INSERT INTO repositories (name, created_by) VALUES ($1, $2)"
-               "  ON CONFLICT (name) DO NOTHING RETURNING id, name, created_by, created_at)"
+               "  ON CONFLICT (name) DO NOTHING RETURNING id, name, created_by, created_at,"
+               "  default_role)"
                " SELECT ins.id, ins.name, u.name,"
-               "  (extract(epoch FROM ins.created_at) * 1000000)::bigint"
+               "  (extract(epoch FROM ins.created_at) * 1000000)::bigint, ins.default_role"
                " FROM ins JOIN users u ON u.id = ins.created_by");
   conn.prepare("repo_by_name",
-               "SELECT r.id, r.name, u.name, (extract(epoch FROM r.created_at) * 1000000)::bigint"
-               " FROM repositories r JOIN users u ON u.id = r.created_by WHERE r.name = $1");
+               "SELECT r.id, r.name, u.name, (extract(epoch FROM r.created_at) * 1000000)::bigint,"
+               " r.default_role FROM repositories r JOIN users u ON u.id = r.created_by WHERE r.name = $1");
   conn.prepare("repo_list",
-               "SELECT r.id, r.name, u.name, (extract(epoch FROM r.created_at) * 1000000)::bigint"
-               " FROM repositories r JOIN users u ON u.id = r.created_by"
+               "SELECT r.id, r.name, u.name, (extract(epoch FROM r.created_at) * 1000000)::bigint,"
+               " r.default_role FROM repositories r JOIN users u ON u.id = r.created_by"
                " ORDER BY r.name COLLATE \"C\"");
   // The UPDATE locks the repository row until the transaction ends, so concurrent submits
   // take numbers one after another and a rolled-back one leaves no gap behind.
@@ -48,6 +49,9 @@ RepositoryRecord RepositoryFromRow(const pqxx::row& row) {
   repo.name = row[1].as<std::string>();
   repo.created_by = row[2].as<std::string>();
   repo.created_at_micros = row[3].as<int64_t>();
+  // The column's CHECK allows only known values; anything else reads as none.
+  absl::StatusOr<std::optional<Role>> fallback = DefaultRoleFromText(row[4].as<std::string>());
+  if (fallback.ok()) repo.default_role = *fallback;
   return repo;
 }
 

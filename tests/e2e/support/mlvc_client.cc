@@ -20,12 +20,14 @@ ProcessResult MlvcClient::Run(const std::string& cwd, const std::vector<std::str
   opts.cwd = cwd;
   opts.env = {{"HOME", home_.path()}};
   // The chunk cache (XDG_CACHE_HOME, MLVC_CACHE_SIZE) then lives in HOME, never the real one.
-  opts.unset_env = {"XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MLVC_CACHE_SIZE", "MLVC_SERVER"};
+  opts.unset_env = {"XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MLVC_CACHE_SIZE", "MLVC_SERVER",
+                    "MLVC_CA"};
   if (token_.empty()) {
     opts.unset_env.push_back("MLVC_TOKEN");
   } else {
     opts.env["MLVC_TOKEN"] = token_;
   }
+  for (const auto& [name, value] : env_) opts.env[name] = value;  // wins over unset_env
   std::vector<std::string> argv = {mlvc_};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProcess(argv, opts);

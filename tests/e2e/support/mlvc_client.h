@@ -18,9 +18,13 @@ class MlvcClient {
   // `token` goes to MLVC_TOKEN; empty = no MLVC_TOKEN (then only `mlvc login` gives one).
   explicit MlvcClient(std::string token);
 
-  // Runs `mlvc ARGS...` in `cwd` (absolute). MLVC_SERVER, XDG_CONFIG_HOME, XDG_CACHE_HOME and
-  // MLVC_CACHE_SIZE are unset (credentials and chunk cache stay in home()).
+  // Runs `mlvc ARGS...` in `cwd` (absolute). MLVC_SERVER, MLVC_CA, XDG_CONFIG_HOME,
+  // XDG_CACHE_HOME and MLVC_CACHE_SIZE are unset (credentials and chunk cache stay in
+  // home()), unless SetEnv() gave them a value.
   ProcessResult Run(const std::string& cwd, const std::vector<std::string>& args) const;
+
+  // Sets `name` in the environment of every later Run().
+  void SetEnv(const std::string& name, const std::string& value) { env_[name] = value; }
 
   // A scratch folder of this user, e.g. the parent of its working copies.
   const std::string& home() const { return home_.path(); }
@@ -29,6 +33,7 @@ class MlvcClient {
  private:
   std::string mlvc_;
   std::string token_;
+  std::map<std::string, std::string> env_;
   TempDir home_;
 };
 

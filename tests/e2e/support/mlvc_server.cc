@@ -51,8 +51,9 @@ int FreeLocalPort() {
   return port;
 }
 
-MlvcServer::MlvcServer()
-    : mlvcd_(BinaryFromEnv("MLVCD_BIN")),
+MlvcServer::MlvcServer(MlvcServerOptions options)
+    : options_(std::move(options)),
+      mlvcd_(BinaryFromEnv("MLVCD_BIN")),
       mlvc_(BinaryFromEnv("MLVC_BIN")),
       db_uri_(FreshDatabaseUri()),
       blob_dir_(dir_.Sub("blobs")),
@@ -68,18 +69,58 @@ MlvcServer::MlvcServer()
 
 MlvcServer::~MlvcServer() = default;
 
-std::string MlvcServer::CreateUser(const std::string& name, bool admin) {
+ProcessResult MlvcServer::RunAdmin(const std::vector<std::string>& args) const {
   ProcessOptions opts;
   opts.cwd = dir_.path();
   opts.timeout = std::chrono::seconds(120);
-  std::vector<std::string> argv = {mlvcd_, "admin", "create-user", name};
-  if (admin) argv.push_back("--admin");
+  std::vector<std::string> argv = {mlvcd_, "admin"};
+  argv.insert(argv.end(), args.begin(), args.end());
   argv.insert(argv.end(), {"--db", db_uri_});
-  ProcessResult r = RunProcess(argv, opts);
-  const std::string token = LastLine(r.out);
-  if (r.exit_code != 0 || token.empty()) {
-    throw std::runtime_error("create-user failed:\n" + r.Describe());
+  return RunProcess(argv, opts);
+}
+
+namespace {
+
+// The secret on the last line of a successful create-user / create-token.
+std::string SecretOf(const ProcessResult& r, const std::string& what) {
+  const std::string secret = LastLine(r.out);
+  if (r.exit_code != 0 || secret.empty()) {
+    throw std::runtime_error(what + " failed:\n" + r.Describe());
   }
+  return secret;
+}
+
+}  // namespace
+
+std::string MlvcServer::CreateUser(const std::string& name, bool admin) {
+  std::vector<std::string> args = {"create-user", name};
+  if (admin) args.push_back("--admin");
+  return SecretOf(RunAdmin(args), "create-user");
+}
+
+std::string MlvcServer::CreateServiceAccount(const std::string& name) {
+  ProcessResult r = RunAdmin({"create-user", name, "--service"});
+  if (r.exit_code != 0) throw std::runtime_error("create-user --service failed:\n" + r.Describe());
+  return CreateToken(name);
+}
+
+std::string MlvcServer::CreateToken(const std::string& user, const std::string& expires) {
+  std::vector<std::string> args = {"create-token", user};
+  if (!expires.empty()) args.insert(args.end(), {"--expires", expires});
+  return SecretOf(RunAdmin(args), "create-token");
+}
+
+void MlvcServer::Grant(const std::string& user, const std::string& repository,
+                       const std::string& role) {
+  ProcessResult r = RunAdmin({"grant", user, repository, role});
+  if (r.exit_code != 0) throw std::runtime_error("grant failed:\n" + r.Describe());
+}
+
+std::string MlvcServer::CreateUserWithRole(const std::string& name,
+                                           const std::string& repository,
+                                           const std::string& role) {
+  std::string token = CreateUser(name, /*admin=*/false);
+  Grant(name, repository, role);
   return token;
 }
 
@@ -92,23 +133,30 @@ void MlvcServer::Start(bool same_address) {
   // A free port can be taken between probing and binding: try a few.
   std::string last_failure;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (!same_address) address_ = "127.0.0.1:" + std::to_string(FreeLocalPort());
+    if (!same_address) {
+      const std::string port = std::to_string(FreeLocalPort());
+      listen_address_ = "127.0.0.1:" + port;
+      address_ = options_.client_host + ":" + port;
+    }
     ProcessOptions opts;
     opts.cwd = dir_.path();
-    process_ = std::make_unique<BackgroundProcess>(
-        std::vector<std::string>{mlvcd_, "serve", "--db", db_uri_, "--blobs", blob_dir_,
-                                 "--listen", address_},
-        opts, log_path_);
+    opts.env = options_.serve_env;
+    std::vector<std::string> serve = {mlvcd_,    "serve",    "--db",          db_uri_,
+                                      "--blobs", blob_dir_, "--listen", listen_address_};
+    serve.insert(serve.end(), options_.serve_args.begin(), options_.serve_args.end());
+    process_ = std::make_unique<BackgroundProcess>(serve, opts, log_path_);
 
     ProcessOptions probe;
     probe.cwd = dir_.path();
     probe.env = {{"HOME", dir_.path()}, {"MLVC_TOKEN", admin_token_}};
-    probe.unset_env = {"XDG_CONFIG_HOME", "MLVC_SERVER"};
+    probe.unset_env = {"XDG_CONFIG_HOME", "MLVC_SERVER", "MLVC_CA"};
+    std::vector<std::string> probe_argv = {mlvc_, "repo", "list", "--server", address_};
+    probe_argv.insert(probe_argv.end(), options_.probe_args.begin(), options_.probe_args.end());
     probe.timeout = std::chrono::seconds(30);
     // Sanitizer builds start slowly: allow a minute.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (process_->Running() && std::chrono::steady_clock::now() < deadline) {
-      ProcessResult r = RunProcess({mlvc_, "repo", "list", "--server", address_}, probe);
+      ProcessResult r = RunProcess(probe_argv, probe);
       if (r.exit_code == 0) return;
       last_failure = r.Describe();
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -17,6 +17,7 @@
 #include "server/core/authenticator.h"
 #include "server/core/content_io.h"
 #include "server/core/content_service.h"
+#include "server/core/repository_service.h"
 #include "server/rpc/server.h"
 #include "server/store/postgres/migrator.h"
 #include "server/store/postgres/postgres_metadata_store.h"
@@ -67,6 +68,9 @@ int64_t Count(const std::string& uri, const std::string& sql) {
   return tx.exec(sql)[0][0].as<int64_t>();
 }
 
+// The repository every content call of these tests goes through.
+constexpr char kRepo[] = "repo";
+
 struct Env {
   mlvc::testing::TempDir dir;
   std::string uri;
@@ -76,6 +80,7 @@ struct Env {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::ContentService::Stub> stub;
   std::string token;
+  core::Caller alice;  // the admin the token is for
 
   Env() : uri(mlvc::testing::FreshDatabaseUri()) {
     REQUIRE(store::Migrate(uri).ok());
@@ -90,6 +95,11 @@ struct Env {
     auto t = auth.CreateUser("alice", true);
     REQUIRE(t.ok());
     token = *t;
+    // Content calls go through a repository; alice is an admin, who reaches every content.
+    auto user = auth.Authenticate(token);
+    REQUIRE(user.ok());
+    alice = core::Caller{*user, ""};
+    REQUIRE(core::RepositoryService(*store).CreateRepository(alice, kRepo).ok());
     auto srv = rpc::MlvcServer::Start("127.0.0.1:0", *store, *blobs);
     REQUIRE(srv.ok());
     server = *std::move(srv);
@@ -111,6 +121,7 @@ struct Env {
   grpc::Status FindMissingChunks(const std::vector<std::string>& hashes,
                                  std::vector<std::string>* missing) {
     v1::FindMissingChunksRequest request;
+    request.set_repository(kRepo);
     for (const std::string& h : hashes) request.add_chunk_hashes(h);
     v1::FindMissingChunksResponse response;
     grpc::Status s = stub->FindMissingChunks(Ctx().get(), request, &response);
@@ -140,6 +151,7 @@ struct Env {
     auto ctx = Ctx();
     auto writer = stub->UploadChunks(ctx.get(), response);
     v1::UploadChunksRequest message;
+    message.set_repository(kRepo);  // the first message names it
     size_t bytes = 0;
     std::vector<size_t> indexes = which;
     if (indexes.empty()) {
@@ -170,6 +182,7 @@ struct Env {
     v1::CommitContentsResponse response;
     auto writer = stub->CommitContents(ctx.get(), &response);
     v1::CommitContentsRequest message;
+    message.set_repository(kRepo);
     for (const Content* c : contents) {
       size_t i = 0;
       do {
@@ -195,6 +208,7 @@ struct Env {
   grpc::Status Download(const std::string& id, uint64_t offset, std::string* out) {
     auto ctx = Ctx();
     v1::DownloadRequest request;
+    request.set_repository(kRepo);
     request.set_content_id(id);
     request.set_offset(offset);
     auto reader = stub->Download(ctx.get(), request);
@@ -208,6 +222,7 @@ struct Env {
                           size_t* messages = nullptr) {
     auto ctx = Ctx();
     v1::ReadChunksRequest request;
+    request.set_repository(kRepo);
     for (const std::string& h : hashes) request.add_chunk_hashes(h);
     auto reader = stub->ReadChunks(ctx.get(), request);
     v1::ReadChunksResponse response;
@@ -231,6 +246,7 @@ struct Env {
                             std::vector<v1::GetManifestsResponse>* out) {
     auto ctx = Ctx();
     v1::GetManifestsRequest request;
+    request.set_repository(kRepo);
     for (const std::string& id : ids) request.add_content_ids(id);
     auto reader = stub->GetManifests(ctx.get(), request);
     v1::GetManifestsResponse response;
@@ -244,6 +260,7 @@ struct Env {
     v1::UploadResponse response;
     auto writer = stub->Upload(ctx.get(), &response);
     v1::UploadRequest message;
+    message.set_repository(kRepo);
     message.mutable_header()->set_content_id(id);
     message.mutable_header()->set_size(bytes.size());
     writer->Write(message);
@@ -491,7 +508,7 @@ TEST_CASE("an upload stream fills packs across its batches", "[content][postgres
   core::ContentOptions options;
   options.upload_batch_bytes = 1 << 20;
   core::ContentService content(*env.store, *env.blobs, options);
-  auto upload = content.BeginChunkUpload(core::Caller{});
+  auto upload = content.BeginChunkUpload(env.alice);
   for (size_t i = 0; i < c.hashes.size(); ++i) {
     std::vector<core::ReceivedChunk> message{{c.hashes[i], std::string(c.chunks[i])}};
     REQUIRE(upload->AddMessage(message).ok());
@@ -514,7 +531,7 @@ TEST_CASE("a broken chunk upload keeps the chunks received - the resume sends th
     core::ContentOptions options;
     options.upload_batch_bytes = 1 << 20;  // flushes during the stream too
     core::ContentService content(*env.store, *env.blobs, options);
-    auto upload = content.BeginChunkUpload(core::Caller{});
+    auto upload = content.BeginChunkUpload(env.alice);
     for (size_t i = 0; i < half; ++i) {
       std::vector<core::ReceivedChunk> message{{c.hashes[i], std::string(c.chunks[i])}};
       REQUIRE(upload->AddMessage(message).ok());
@@ -700,6 +717,7 @@ TEST_CASE("malformed and over-limit chunk requests are INVALID_ARGUMENT", "[cont
       v1::CommitContentsResponse response;
       auto writer = env.stub->CommitContents(ctx.get(), &response);
       v1::CommitContentsRequest message;
+      message.set_repository(kRepo);
       v1::ContentManifestPart* p = message.add_parts();
       p->set_content_id(c.id);
       p->set_size(c.bytes.size());

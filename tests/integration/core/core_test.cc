@@ -284,11 +284,12 @@ TEST_CASE("uploads are verified and submits need uploaded content", "[postgres][
   auto finished = (*upload)->Finish();
   CHECK(absl::IsDataLoss(finished.status()));
   CHECK(absl::StrContains(finished.status().message(), "content hash mismatch"));
-  auto missing = env.content->FindMissing({wrong_id});
+  auto missing = env.content->FindMissing(env.caller, {wrong_id});
   REQUIRE(missing.ok());
   CHECK(*missing == std::vector<std::string>{wrong_id});
   CHECK_FALSE(*env.blobs->Exists(wrong_id));
-  CHECK(absl::IsNotFound(env.content->OpenDownload(wrong_id, 0).status()));
+  const Caller through_repo = env.Through(env.caller, "repo");
+  CHECK(absl::IsNotFound(env.content->OpenDownload(through_repo, wrong_id, 0).status()));
 
   // Wrong size.
   const std::string id = common::Sha256Hex(bytes);
@@ -302,14 +303,17 @@ TEST_CASE("uploads are verified and submits need uploaded content", "[postgres][
   CHECK(absl::StrContains(r.status().message(), wrong_id));
   CHECK(env.Head() == 0);
 
-  // A good upload, then a repeated one is cheap, then download from an offset.
+  // A good upload, then a repeated one is cheap; the content is read through the repository
+  // once a changeset references it, from an offset.
   env.Put(bytes);
+  CHECK(absl::IsNotFound(env.content->OpenDownload(through_repo, id, 0).status()));
+  REQUIRE(env.history->Submit(env.caller, Request({Add("f", id)}, "withcontent")).ok());
   auto again = env.content->BeginUpload(env.caller, {id, bytes.size()});
   REQUIRE(again.ok());
   auto again_result = (*again)->Finish();
   REQUIRE(again_result.ok());
   CHECK(again_result->already_present);
-  auto download = env.content->OpenDownload(id, 4);
+  auto download = env.content->OpenDownload(through_repo, id, 4);
   REQUIRE(download.ok());
   CHECK((*download)->total_size() == bytes.size());
   std::string got, piece;
@@ -318,8 +322,8 @@ TEST_CASE("uploads are verified and submits need uploaded content", "[postgres][
     got += piece;
   } while (!piece.empty());
   CHECK(got == bytes.substr(4));
-  CHECK(absl::IsOutOfRange(env.content->OpenDownload(id, 1000).status()));
-  CHECK(absl::IsInvalidArgument(env.content->FindMissing({"nothex"}).status()));
+  CHECK(absl::IsOutOfRange(env.content->OpenDownload(through_repo, id, 1000).status()));
+  CHECK(absl::IsInvalidArgument(env.content->FindMissing(env.caller, {"nothex"}).status()));
 }
 
 TEST_CASE("tokens authenticate their user only", "[postgres][core]") {

@@ -11,7 +11,10 @@
 
 #include "absl/status/statusor.h"
 #include "common/hash/sha256.h"
+#include "server/core/access.h"
+#include "server/core/admin_service.h"
 #include "server/core/authenticator.h"
+#include "server/core/authorization_table.h"
 #include "server/core/content_service.h"
 #include "server/core/history_service.h"
 #include "server/core/repository_service.h"
@@ -29,6 +32,7 @@ struct CoreTestEnv {
   std::unique_ptr<store::PostgresMetadataStore> store;
   std::unique_ptr<store::BlobStore> blobs;
   std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<AccessControl> access;
   std::unique_ptr<RepositoryService> repos;
   std::unique_ptr<HistoryService> history;
   std::unique_ptr<ContentService> content;
@@ -43,10 +47,47 @@ struct CoreTestEnv {
     REQUIRE(b.ok());
     blobs = *std::move(b);
     auth = std::make_unique<Authenticator>(*store);
+    access = std::make_unique<AccessControl>(*store);
     repos = std::make_unique<RepositoryService>(*store);
     history = std::make_unique<HistoryService>(*store);
     history->SetBlobStore(blobs.get());
     content = std::make_unique<ContentService>(*store, *blobs);
+  }
+
+  // What the authorization table lets `who` do: the decision the edge makes before a call of
+  // `method` ("mlvc.v1.LockService/Lock") naming `repository` (with the rule's escalation
+  // flag set when `escalate`). Core services no longer decide roles themselves.
+  absl::Status Authorize(const Caller& who, const std::string& method,
+                         const std::string& repository, bool escalate = false,
+                         bool read_only = false) {
+    const Requirement* rule = FindRequirement(method);
+    REQUIRE(rule != nullptr);
+    RequestFacts facts;
+    facts.repository = repository;
+    facts.escalate = escalate;
+    facts.read_only = read_only;
+    return access->Authorize(who, *rule, facts);
+  }
+
+  // The id of repository `name` (content reads go through one).
+  int64_t RepoId(const std::string& name) {
+    int64_t id = 0;
+    REQUIRE(store
+                ->RunInTransaction([&](store::MetadataTxn& txn) -> absl::Status {
+                  auto repo = txn.GetRepository(name);
+                  if (!repo.ok()) return repo.status();
+                  id = repo->id;
+                  return absl::OkStatus();
+                })
+                .ok());
+    return id;
+  }
+
+  // `who` calling through repository `name` (content reads are scoped to it).
+  Caller Through(const Caller& who, const std::string& name) {
+    Caller c = who;
+    c.repo_id = RepoId(name);
+    return c;
   }
 
   // Creates a user and returns it as a caller.

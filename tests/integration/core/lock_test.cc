@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/hash/sha256.h"
 #include "server/core/access.h"
+#include "server/core/admin_service.h"
 #include "server/core/authenticator.h"
 #include "server/core/content_service.h"
 #include "server/core/history_service.h"
@@ -29,13 +30,14 @@ using store::PathAction;
 struct Env : CoreTestEnv {
   std::unique_ptr<LockService> locks;
   Caller alice;  // created the repository: maintainer
-  Caller bob;    // no role row: a writer
+  Caller bob;    // a writer
 
   Env() : CoreTestEnv(20) {
     locks = std::make_unique<LockService>(*store);
     alice = User("alice");
     bob = User("bob");
     REQUIRE(repos->CreateRepository(alice, "repo").ok());
+    REQUIRE(GrantRoleAsServer(*store, "bob", "repo", Role::kWriter).ok());
   }
 
   Caller User(const std::string& name, bool admin = false) { return NewCaller(name, admin); }
@@ -113,7 +115,7 @@ SubmitRequest Request(std::vector<Change> changes, const std::string& submit_id)
   return r;
 }
 
-TEST_CASE("the creator of a repository is its maintainer and others are writers",
+TEST_CASE("the creator of a repository is its maintainer, others have what they are granted",
           "[postgres][core][locks]") {
   Env env;
   Caller root = env.User("root", /*admin=*/true);
@@ -121,32 +123,40 @@ TEST_CASE("the creator of a repository is its maintainer and others are writers"
   absl::Status role_check = env.store->RunInTransaction([&](store::MetadataTxn& txn) {
     auto repo = txn.GetRepository("repo");
     if (!repo.ok()) return repo.status();
-    CHECK(EffectiveRole(txn, env.alice.user, repo->id).value() == Role::kMaintainer);
-    CHECK(EffectiveRole(txn, env.bob.user, repo->id).value() == Role::kWriter);
-    CHECK(EffectiveRole(txn, root.user, repo->id).value() == Role::kMaintainer);
+    auto role_of = [&](const Caller& who) {
+      return EffectiveRole(who.user, txn.GetRole(repo->id, who.user.id).value());
+    };
+    CHECK(role_of(env.alice) == Role::kMaintainer);
+    CHECK(role_of(env.bob) == Role::kWriter);
+    CHECK(role_of(root) == Role::kMaintainer);
+    CHECK_FALSE(role_of(carol).has_value());  // no role, no default role: nothing
     CHECK(RequireRole(txn, env.bob.user, repo->id, Role::kWriter).ok());
     absl::Status denied = RequireRole(txn, env.bob.user, repo->id, Role::kMaintainer, "x");
     CHECK(absl::IsPermissionDenied(denied));
     CHECK(std::string(denied.message()) ==
           "you need the maintainer role on repository 'repo' to x");
+    absl::Status nothing = RequireRole(txn, carol.user, repo->id, Role::kReader, "x");
+    CHECK(absl::IsPermissionDenied(nothing));
+    CHECK(std::string(nothing.message()) == NoAccessMessage("repo"));
     return absl::OkStatus();
   });
   REQUIRE(role_check.ok());
 
-  REQUIRE(GrantRole(*env.store, std::nullopt, "carol", "repo", Role::kReader).ok());
-  auto reader_lock = env.Lock(carol, {{"m.pt", ""}});
-  CHECK(absl::IsPermissionDenied(reader_lock.status()));
-  CHECK(absl::StrContains(reader_lock.status().message(), "writer role"));
+  REQUIRE(GrantRoleAsServer(*env.store, "carol", "repo", Role::kReader).ok());
+  absl::Status reader_lock = env.Authorize(carol, "mlvc.v1.LockService/Lock", "repo");
+  CHECK(absl::IsPermissionDenied(reader_lock));
+  CHECK(absl::StrContains(reader_lock.message(), "writer role"));
   // Only a maintainer grants; an unknown user or repository is NOT_FOUND; a bad role name
   // is INVALID_ARGUMENT.
-  CHECK(absl::IsPermissionDenied(
-      GrantRole(*env.store, env.bob, "bob", "repo", Role::kMaintainer)));
-  CHECK(GrantRole(*env.store, env.alice, "bob", "repo", Role::kMaintainer).ok());
-  CHECK(absl::IsNotFound(GrantRole(*env.store, std::nullopt, "nobody", "repo", Role::kReader)));
-  CHECK(absl::IsNotFound(GrantRole(*env.store, std::nullopt, "bob", "nope", Role::kReader)));
+  CHECK(absl::IsPermissionDenied(env.Authorize(env.bob, "mlvc.v1.AdminService/GrantRole", "repo")));
+  CHECK(env.Authorize(env.alice, "mlvc.v1.AdminService/GrantRole", "repo").ok());
+  AdminService admin(*env.store);
+  CHECK(admin.GrantRole(env.alice, "bob", "repo", Role::kMaintainer).ok());
+  CHECK(absl::IsNotFound(GrantRoleAsServer(*env.store, "nobody", "repo", Role::kReader)));
+  CHECK(absl::IsNotFound(GrantRoleAsServer(*env.store, "bob", "nope", Role::kReader)));
   CHECK(absl::IsInvalidArgument(ParseRole("owner").status()));
   CHECK(env.AuditTargets("role.grant") ==
-        std::vector<std::string>{"carol=reader", "bob=maintainer"});
+        std::vector<std::string>{"bob=writer", "carol=reader", "bob=maintainer"});
 }
 
 TEST_CASE("a lock race among 16 threads has exactly one winner", "[postgres][core][locks]") {
@@ -234,7 +244,9 @@ TEST_CASE("lock is all or nothing and refuses a stale base", "[postgres][core][l
 TEST_CASE("a submit over another user's lock is refused and changes nothing",
           "[postgres][core][locks]") {
   Env env;
-  const std::string v1 = env.Put("v1"), v2 = env.Put("v2"), t = env.Put("text");
+  // bob uploads what he submits: content reaches a submit through its uploader.
+  const std::string v1 = env.Put("v1"), v2 = env.PutAs(env.bob, "v2");
+  const std::string t = env.PutAs(env.bob, "text");
   REQUIRE(env.history->Submit(env.alice, Request({Add("model.pt", v1)}, "s1")).ok());
   REQUIRE(env.Lock(env.alice, {{"model.pt", v1}}, "retraining").ok());
   const int64_t head = env.Head();
@@ -282,9 +294,12 @@ TEST_CASE("unlock - force needs a maintainer and is audited", "[postgres][core][
   auto not_locked = env.Unlock(env.bob, {"other.pt"});
   CHECK(absl::IsNotFound(not_locked.status()));
   CHECK(absl::StartsWith(not_locked.status().message(), "'other.pt' is not locked"));
-  auto writer_force = env.Unlock(env.bob, {"m.pt"}, /*force=*/true);
-  CHECK(absl::IsPermissionDenied(writer_force.status()));
-  CHECK(std::string(writer_force.status().message()) ==
+  // Breaking a lock is the authorization table's maintainer-only escalation of Unlock.
+  CHECK(env.Authorize(env.bob, "mlvc.v1.LockService/Unlock", "repo").ok());
+  absl::Status writer_force =
+      env.Authorize(env.bob, "mlvc.v1.LockService/Unlock", "repo", /*escalate=*/true);
+  CHECK(absl::IsPermissionDenied(writer_force));
+  CHECK(std::string(writer_force.message()) ==
         "you need the maintainer role on repository 'repo' to break other users' locks");
   CHECK(env.All().size() == 1);
   CHECK(env.AuditTargets("lock.break").empty());
@@ -296,7 +311,7 @@ TEST_CASE("unlock - force needs a maintainer and is audited", "[postgres][core][
   CHECK(env.All().empty());
   auto audit = env.AuditTargets("lock.break");
   REQUIRE(audit.size() == 1);
-  CHECK(absl::StartsWith(audit[0], "main:m.pt held by carol since "));
+  CHECK(absl::StartsWith(audit[0], "main:m.pt; broke m.pt held by carol since "));
 
   // One's own lock unlocks without force; a second unlock is NOT_FOUND.
   REQUIRE(env.Lock(env.bob, {{"m.pt", v1}}).ok());
@@ -365,7 +380,7 @@ TEST_CASE("lockable patterns default and only a maintainer changes them",
   CHECK(patterns->size() == 12);
   CHECK(patterns->front() == "*.pt");
   CHECK(absl::IsPermissionDenied(
-      env.locks->SetLockablePatterns(env.bob, "repo", {"*.bin"}).status()));
+      env.Authorize(env.bob, "mlvc.v1.LockService/SetLockablePatterns", "repo")));
   auto set = env.locks->SetLockablePatterns(env.alice, "repo", {"*.bin", "models/*"});
   REQUIRE(set.ok());
   CHECK(*set == std::vector<std::string>{"*.bin", "models/*"});
@@ -378,28 +393,34 @@ TEST_CASE("lockable patterns default and only a maintainer changes them",
   CHECK(env.AuditTargets("lockable.set").size() == 2);
 }
 
-TEST_CASE("a reader cannot submit or change branches and nothing changes",
+TEST_CASE("a reader may not submit or change branches",
           "[postgres][core][locks]") {
   Env env;
   Caller carol = env.User("carol");
   const std::string v1 = env.Put("v1");
   REQUIRE(env.history->Submit(env.alice, Request({Add("a.pt", v1)}, "s1")).ok());
   REQUIRE(env.repos->CreateBranch(env.alice, "repo", "exp", "main").ok());
-  REQUIRE(GrantRole(*env.store, std::nullopt, "carol", "repo", Role::kReader).ok());
+  REQUIRE(GrantRoleAsServer(*env.store, "carol", "repo", Role::kReader).ok());
   const int64_t head = env.Head();
 
-  auto refused = env.history->Submit(carol, Request({Add("b.txt", v1)}, "s2"));
-  REQUIRE(absl::IsPermissionDenied(refused.status()));
-  CHECK(std::string(refused.status().message()) ==
+  absl::Status refused = env.Authorize(carol, "mlvc.v1.HistoryService/Submit", "repo");
+  REQUIRE(absl::IsPermissionDenied(refused));
+  CHECK(std::string(refused.message()) ==
         "you need the writer role on repository 'repo' to submit changes");
   CHECK(env.Head() == head);
-  CHECK(absl::IsPermissionDenied(env.repos->CreateBranch(carol, "repo", "mine", "main").status()));
-  CHECK(absl::IsPermissionDenied(env.repos->DeleteBranch(carol, "repo", "exp")));
+  CHECK(absl::IsPermissionDenied(
+      env.Authorize(carol, "mlvc.v1.RepositoryService/CreateBranch", "repo")));
+  CHECK(absl::IsPermissionDenied(
+      env.Authorize(carol, "mlvc.v1.RepositoryService/DeleteBranch", "repo")));
+  // Deleting a branch takes its locks with it: a maintainer's, not a writer's.
+  CHECK(absl::IsPermissionDenied(
+      env.Authorize(env.bob, "mlvc.v1.RepositoryService/DeleteBranch", "repo")));
   CHECK(env.repos->ResolveRef("repo", "exp").ok());
   CHECK(absl::IsNotFound(env.repos->ResolveRef("repo", "mine").status()));
 
   // The submit id was not used up: the same id lands once carol may write.
-  REQUIRE(GrantRole(*env.store, std::nullopt, "carol", "repo", Role::kWriter).ok());
+  REQUIRE(GrantRoleAsServer(*env.store, "carol", "repo", Role::kWriter).ok());
+  REQUIRE(env.Authorize(carol, "mlvc.v1.HistoryService/Submit", "repo").ok());
   auto landed = env.history->Submit(carol, Request({Add("b.txt", v1)}, "s2"));
   REQUIRE(landed.ok());
   CHECK_FALSE(landed->replayed);

@@ -47,7 +47,7 @@ struct Env : CoreTestEnv {
   std::string Put(const std::string& bytes) { return PutAs(caller, bytes); }
 
   absl::StatusOr<std::string> TryRead(const std::string& id) {
-    auto download = content->OpenDownload(id, 0);
+    auto download = content->OpenDownload(Through(caller, "repo"), id, 0);
     if (!download.ok()) return download.status();
     std::string out, piece;
     for (;;) {
@@ -281,7 +281,8 @@ TEST_CASE("a merge preview reports changes and conflicts and writes nothing",
   // The merged text is described but not stored.
   const std::string merged_id = preview->files[0].result->content_id;
   CHECK(merged_id == common::Sha256Hex(Lines({{0, "exp"}, {9, "main"}})));
-  CHECK(absl::IsNotFound(env.content->OpenDownload(merged_id, 0).status()));
+  CHECK(absl::IsNotFound(
+      env.content->OpenDownload(env.Through(env.caller, "repo"), merged_id, 0).status()));
   CHECK(env.Head() == head);
 }
 
@@ -359,15 +360,18 @@ TEST_CASE("a reader may preview a merge but not merge", "[postgres][merge]") {
   REQUIRE(token.ok());
   auto bob = env.auth->Authenticate(*token);
   REQUIRE(bob.ok());
-  REQUIRE(GrantRole(*env.store, std::nullopt, "bob", "repo", store::Role::kReader).ok());
+  REQUIRE(GrantRoleAsServer(*env.store, "bob", "repo", store::Role::kReader).ok());
   Caller caller{*bob, ""};
   MergeRequest r;
   r.repository = "repo";
   r.source = "exp";
   r.target_branch = "main";
   const int64_t head = env.Head();
-  CHECK(absl::IsPermissionDenied(env.merge->Merge(caller, r).status()));
+  CHECK(absl::IsPermissionDenied(env.Authorize(caller, "mlvc.v1.HistoryService/Merge", "repo")));
   r.preview = true;
+  REQUIRE(env.Authorize(caller, "mlvc.v1.HistoryService/Merge", "repo", false,
+                        /*read_only=*/true)
+              .ok());
   CHECK(env.merge->Merge(caller, r).ok());
   CHECK(env.Head() == head);
 }

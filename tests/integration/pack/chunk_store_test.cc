@@ -82,7 +82,7 @@ TEST_CASE("FindMissingChunks answers 5000 hashes in one call", "[chunks][postgre
     if (i % 2 == 0) stored.push_back(ChunkRecord{Id(i), 16u + i, 10, 20, 0});
   }
   db.Txn([&](MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(int64_t pack, txn.InsertPack(Id(99999), 1000, 2500));
+    ASSIGN_OR_RETURN(int64_t pack, txn.InsertPack(Id(99999), 1000, 2500, std::nullopt));
     ASSIGN_OR_RETURN(std::vector<std::string> inserted, txn.InsertChunks(pack, stored));
     CHECK(inserted.size() == 2500);
     return absl::OkStatus();
@@ -99,7 +99,7 @@ TEST_CASE("FindMissingChunks answers 5000 hashes in one call", "[chunks][postgre
     return absl::OkStatus();
   });
   absl::Status dup = db.store->RunInTransaction(
-      [&](MetadataTxn& txn) { return txn.InsertPack(Id(99999), 1, 0).status(); });
+      [&](MetadataTxn& txn) { return txn.InsertPack(Id(99999), 1, 0, std::nullopt).status(); });
   CHECK(dup.code() == absl::StatusCode::kAlreadyExists);
   absl::Status no_pack = db.store->RunInTransaction(
       [&](MetadataTxn& txn) { return txn.InsertChunks(424242, {{Id(7), 16, 1, 1, 0}}).status(); });
@@ -109,7 +109,7 @@ TEST_CASE("FindMissingChunks answers 5000 hashes in one call", "[chunks][postgre
 TEST_CASE("content manifests: errors and paging", "[chunks][postgres]") {
   MigratedStore db;
   db.Txn([&](MetadataTxn& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(int64_t pack, txn.InsertPack(Id(500), 100, 3));
+    ASSIGN_OR_RETURN(int64_t pack, txn.InsertPack(Id(500), 100, 3, std::nullopt));
     ASSIGN_OR_RETURN(auto inserted, txn.InsertChunks(pack, {{Id(1), 16, 10, 10, 0},
                                                             {Id(2), 26, 5, 20, 1},
                                                             {Id(3), 31, 7, 7, 0}}));

@@ -8,6 +8,7 @@
 #include "grpcpp/grpcpp.h"
 #include "mlvc/v1/record.grpc.pb.h"
 #include "server/core/access.h"
+#include "server/core/admin_service.h"
 #include "server/core/authenticator.h"
 #include "server/core/content_service.h"
 #include "server/core/repository_service.h"
@@ -30,7 +31,7 @@ struct Env : testing::RpcTestServer {
     alice_caller.user = *auth.Authenticate(alice);
     core::RepositoryService repos(*store);
     REQUIRE(repos.CreateRepository(alice_caller, "repo").ok());
-    REQUIRE(core::GrantRole(*store, std::nullopt, "rita", "repo", store::Role::kReader).ok());
+    REQUIRE(core::GrantRoleAsServer(*store, "rita", "repo", store::Role::kReader).ok());
     stub = v1::RecordService::NewStub(channel);
   }
 
@@ -219,9 +220,10 @@ TEST_CASE("RecordService over gRPC: policies and status codes") {
   *rec.mutable_run() = EvalSpec(0.5);
   CHECK(env.stub->RecordRun(env.As(env.rita).get(), rec, &recorded).error_code() ==
         grpc::StatusCode::PERMISSION_DENIED);
+  // To anyone but an admin, a repository that does not exist reads as one they cannot read.
   rec.set_repository("nope");
   CHECK(env.stub->RecordRun(env.As(env.alice).get(), rec, &recorded).error_code() ==
-        grpc::StatusCode::NOT_FOUND);
+        grpc::StatusCode::PERMISSION_DENIED);
 
   v1::GetRunRequest get_run;
   get_run.set_repository("repo");

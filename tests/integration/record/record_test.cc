@@ -32,7 +32,7 @@ TEST_CASE("RecordRun stores params metrics inputs outputs and the parsed environ
                                               {"imagenet/labels.txt", "cat\n"}},
                                      "datasets");
   const int64_t cs = env.Submit("main", {{"train.py", "print(1)\n"}, {"model.pt", "weights-1"}});
-  const std::string req = env.PutAs(env.alice, "numpy==1.26.0\nTorch_Vision>=0.16\n# c\n");
+  const std::string req = env.PutAs(env.bob, "numpy==1.26.0\nTorch_Vision>=0.16\n# c\n");
 
   RunSpec spec = RecordEnv::Spec(kTrain, {{"accuracy", 0.91, std::nullopt},
                                           {"loss", 0.9, 0},
@@ -195,8 +195,9 @@ TEST_CASE("RecordRun refuses bad requests and records nothing") {
   auto bad_id = env.record->RecordRun(env.alice, "repo", "", RecordEnv::Spec(kEval), "a b");
   CHECK(absl::IsInvalidArgument(bad_id.status()));
   // A reader may read but not record.
-  auto reader = env.record->RecordRun(env.rita, "repo", "", RecordEnv::Spec(kEval), "");
-  CHECK(absl::IsPermissionDenied(reader.status()));
+  CHECK(absl::IsPermissionDenied(
+      env.Authorize(env.rita, "mlvc.v1.RecordService/RecordRun", "repo")));
+  CHECK(env.Authorize(env.rita, "mlvc.v1.RecordService/ListRuns", "repo").ok());
 
   auto list = env.record->ListRuns(env.alice, {"repo", "", 0, 0, 0, 0});
   REQUIRE(list.ok());
@@ -208,7 +209,8 @@ TEST_CASE("PushModel submits and records in one transaction") {
   env.Submit("main", {{"train.py", "v1"}});
   const int64_t before = env.HeadOf("repo", "main");
 
-  SubmitRequest submit = env.MakeSubmit("main", {{"models/m.pt", "weights"}});
+  SubmitRequest submit =
+        env.MakeSubmit("main", {{"models/m.pt", "weights"}}, "repo", &env.bob);
   RunSpec spec = RecordEnv::Spec(kTrain, {{"accuracy", 0.8, std::nullopt}});
   auto pushed = env.record->PushModel(env.bob, submit, spec);
   INFO(StatusText(pushed.status()));
@@ -226,7 +228,8 @@ TEST_CASE("PushModel submits and records in one transaction") {
   CHECK(retry->run.id == pushed->run.id);
 
   SECTION("a run that fails to record leaves no changeset") {
-    SubmitRequest bad = env.MakeSubmit("main", {{"models/m.pt", "weights-2"}});
+    SubmitRequest bad =
+        env.MakeSubmit("main", {{"models/m.pt", "weights-2"}}, "repo", &env.bob);
     RunSpec bad_spec = RecordEnv::Spec(kTrain);
     bad_spec.inputs = {{"datasets", "no/such", ""}};
     auto failed = env.record->PushModel(env.bob, bad, bad_spec);
@@ -239,17 +242,19 @@ TEST_CASE("PushModel submits and records in one transaction") {
     CHECK(runs->size() == 1);
   }
   SECTION("a bad run spec is refused before submitting") {
-    SubmitRequest bad = env.MakeSubmit("main", {{"models/m.pt", "weights-3"}});
+    SubmitRequest bad =
+        env.MakeSubmit("main", {{"models/m.pt", "weights-3"}}, "repo", &env.bob);
     auto failed = env.record->PushModel(env.bob, bad, RecordEnv::Spec(9));
     CHECK(absl::IsInvalidArgument(failed.status()));
     CHECK(env.HeadOf("repo", "main") == number);
   }
   SECTION("submit errors pass through") {
-    SubmitRequest bad = env.MakeSubmit("main", {{"models/m.pt", "weights-4"}});
+    SubmitRequest bad =
+        env.MakeSubmit("main", {{"models/m.pt", "weights-4"}}, "repo", &env.bob);
     bad.branch = "nosuch";
     CHECK(absl::IsNotFound(env.record->PushModel(env.bob, bad, spec).status()));
-    SubmitRequest reader = env.MakeSubmit("main", {{"models/m.pt", "weights-5"}});
-    CHECK(absl::IsPermissionDenied(env.record->PushModel(env.rita, reader, spec).status()));
+    CHECK(absl::IsPermissionDenied(
+        env.Authorize(env.rita, "mlvc.v1.RecordService/PushModel", "repo")));
   }
 }
 
@@ -618,7 +623,7 @@ TEST_CASE("Reviews approvals are idempotent and sorted") {
   REQUIRE(alice.ok());
   CHECK(alice->second == std::vector<std::string>{"alice", "bob"});
   CHECK(absl::IsPermissionDenied(
-      env.record->ApproveChangeset(env.rita, "repo", "main", "").status()));
+      env.Authorize(env.rita, "mlvc.v1.RecordService/ApproveChangeset", "repo")));
   CHECK(absl::IsNotFound(env.record->ApproveChangeset(env.bob, "repo", "@77", "").status()));
 }
 
@@ -633,7 +638,8 @@ TEST_CASE("Policies are set by maintainers and enforced on merge and submit") {
   policy.require_metrics = {{"eval.accuracy", ">=", 0.9}, {"loss", "<", 0.5}};
   policy.require_reviews = 1;
 
-  CHECK(absl::IsPermissionDenied(env.record->SetPolicy(env.bob, "repo", "main", policy).status()));
+  CHECK(absl::IsPermissionDenied(
+      env.Authorize(env.bob, "mlvc.v1.RecordService/SetPolicy", "repo")));
   CHECK(absl::IsNotFound(env.record->SetPolicy(env.alice, "repo", "nope", policy).status()));
   {
     store::PolicyRecord bad = policy;

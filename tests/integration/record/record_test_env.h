@@ -1,6 +1,6 @@
 // The record suites' environment: CoreTestEnv plus RecordService and MergeService, users
-// alice (maintainer of "repo"), bob (writer) and rita (reader), and helpers to submit files
-// and record runs. Test code only.
+// alice (maintainer of "repo"), bob (writer; reader of "datasets") and rita (reader), and
+// helpers to submit files and record runs. Test code only.
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -30,8 +30,9 @@ struct RecordEnv : CoreTestEnv {
     rita = NewCaller("rita");
     REQUIRE(repos->CreateRepository(alice, "repo").ok());
     REQUIRE(repos->CreateRepository(alice, "datasets").ok());
-    REQUIRE(GrantRole(*store, std::nullopt, "rita", "repo", Role::kReader).ok());
-    REQUIRE(GrantRole(*store, std::nullopt, "bob", "repo", Role::kWriter).ok());
+    REQUIRE(GrantRoleAsServer(*store, "rita", "repo", Role::kReader).ok());
+    REQUIRE(GrantRoleAsServer(*store, "bob", "repo", Role::kWriter).ok());
+    REQUIRE(GrantRoleAsServer(*store, "bob", "datasets", Role::kReader).ok());
   }
 
   std::string NewId(const std::string& prefix = "s") {
@@ -55,10 +56,13 @@ struct RecordEnv : CoreTestEnv {
     return r->number;
   }
 
-  // A submit request of `files` (nullopt: delete) on `branch` of `repo`, based on its head.
+  // A submit request of `files` (nullopt: delete) on `branch` of `repo`, based on its head,
+  // with the contents uploaded by `uploader` (alice by default): a submit may name only
+  // contents its caller reaches.
   SubmitRequest MakeSubmit(const std::string& branch,
                            const std::map<std::string, std::optional<std::string>>& files,
-                           const std::string& repo = "repo") {
+                           const std::string& repo = "repo",
+                           const Caller* uploader = nullptr) {
     const int64_t head = HeadOf(repo, branch);
     auto at_head = Files(repo, head);
     SubmitRequest r;
@@ -76,7 +80,7 @@ struct RecordEnv : CoreTestEnv {
         c.action = store::PathAction::kDelete;
       } else {
         c.action = it == at_head.end() ? store::PathAction::kAdd : store::PathAction::kModify;
-        c.content_id = PutAs(alice, *bytes);
+        c.content_id = PutAs(uploader != nullptr ? *uploader : alice, *bytes);
         c.kind = common::NodeKind::kText;
       }
       r.changes.push_back(std::move(c));

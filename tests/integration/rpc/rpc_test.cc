@@ -28,35 +28,7 @@ struct Env : testing::RpcTestServer {
   // Sends raw `messages` to `method` as a stream, half-closes, drains replies, returns the
   // status.
   grpc::Status RawCall(const std::string& method, const std::vector<std::string>& messages) {
-    grpc::GenericStub stub(channel);
-    auto ctx = Authed();
-    grpc::CompletionQueue cq;
-    auto call = stub.PrepareCall(ctx.get(), method, &cq);
-    void* tag = nullptr;
-    bool ok = false;
-    call->StartCall(reinterpret_cast<void*>(1));
-    REQUIRE(cq.Next(&tag, &ok));
-    for (const std::string& m : messages) {
-      grpc::Slice slice(m);
-      grpc::ByteBuffer buffer(&slice, 1);
-      call->Write(buffer, reinterpret_cast<void*>(2));
-      REQUIRE(cq.Next(&tag, &ok));
-      if (!ok) break;
-    }
-    call->WritesDone(reinterpret_cast<void*>(3));
-    REQUIRE(cq.Next(&tag, &ok));
-    grpc::ByteBuffer reply;
-    do {
-      call->Read(&reply, reinterpret_cast<void*>(4));
-      REQUIRE(cq.Next(&tag, &ok));
-    } while (ok);
-    grpc::Status status;
-    call->Finish(&status, reinterpret_cast<void*>(5));
-    REQUIRE(cq.Next(&tag, &ok));
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    return status;
+    return testing::RawCall(channel, *Authed(), method, messages);
   }
 
   bool StillServing() {
@@ -141,9 +113,16 @@ TEST_CASE("garbage and wrong stream shapes are client errors", "[postgres][rpc]"
     std::vector<std::string> messages;
     grpc::StatusCode expected = grpc::StatusCode::INVALID_ARGUMENT;
   };
+  auto repos = v1::RepositoryService::NewStub(env.channel);
+  v1::CreateRepositoryRequest create;
+  create.set_name("r");
+  v1::CreateRepositoryResponse created;
+  REQUIRE(repos->CreateRepository(env.Authed().get(), create, &created).ok());
   v1::UploadRequest data_first;
+  data_first.set_repository("r");
   data_first.set_data("abc");
   v1::UploadRequest header;
+  header.set_repository("r");
   header.mutable_header()->set_content_id(common::Sha256Hex("abc"));
   header.mutable_header()->set_size(3);
   const std::vector<Case> cases = {
@@ -174,8 +153,6 @@ TEST_CASE("garbage and wrong stream shapes are client errors", "[postgres][rpc]"
     CHECK(env.StillServing());
   }
   // Empty and malformed fields.
-  auto repos = v1::RepositoryService::NewStub(env.channel);
-  v1::CreateRepositoryResponse created;
   CHECK(repos->CreateRepository(env.Authed().get(), {}, &created).error_code() ==
         grpc::StatusCode::INVALID_ARGUMENT);
   auto history = v1::HistoryService::NewStub(env.channel);
@@ -183,7 +160,7 @@ TEST_CASE("garbage and wrong stream shapes are client errors", "[postgres][rpc]"
   CHECK(history->Submit(env.Authed().get(), {}, &submitted).error_code() ==
         grpc::StatusCode::INVALID_ARGUMENT);
   v1::GetTreeRequest tree_request;
-  tree_request.set_repository("nope");
+  tree_request.set_repository("r");
   tree_request.add_paths("../x");
   auto ctx = env.Authed();
   auto reader = history->GetTree(ctx.get(), tree_request);
@@ -204,8 +181,15 @@ TEST_CASE("a few MiB upload and download round trip - then submit and tree", "[p
   }
   const std::string id = common::Sha256Hex(bytes);
   auto content = v1::ContentService::NewStub(env.channel);
+  auto repos = v1::RepositoryService::NewStub(env.channel);
+  v1::CreateRepositoryRequest create;
+  create.set_name("models");
+  v1::CreateRepositoryResponse created;
+  REQUIRE(repos->CreateRepository(env.Authed().get(), create, &created).ok());
+  CHECK(created.repository().created_by() == "alice");
 
   v1::FindMissingRequest fm_request;
+  fm_request.set_repository("models");
   fm_request.add_content_ids(id);
   v1::FindMissingResponse fm;
   REQUIRE(content->FindMissing(env.Authed().get(), fm_request, &fm).ok());
@@ -216,6 +200,7 @@ TEST_CASE("a few MiB upload and download round trip - then submit and tree", "[p
     v1::UploadResponse response;
     auto writer = content->Upload(ctx.get(), &response);
     v1::UploadRequest message;
+    message.set_repository("models");
     message.mutable_header()->set_content_id(id);
     message.mutable_header()->set_size(bytes.size());
     REQUIRE(writer->Write(message));
@@ -233,6 +218,7 @@ TEST_CASE("a few MiB upload and download round trip - then submit and tree", "[p
   {
     auto ctx = env.Authed();
     v1::DownloadRequest request;
+    request.set_repository("models");
     request.set_content_id(id);
     auto reader = content->Download(ctx.get(), request);
     v1::DownloadResponse piece;
@@ -249,13 +235,6 @@ TEST_CASE("a few MiB upload and download round trip - then submit and tree", "[p
     CHECK(total == bytes.size());
     CHECK(got == bytes);
   }
-
-  auto repos = v1::RepositoryService::NewStub(env.channel);
-  v1::CreateRepositoryRequest create;
-  create.set_name("models");
-  v1::CreateRepositoryResponse created;
-  REQUIRE(repos->CreateRepository(env.Authed().get(), create, &created).ok());
-  CHECK(created.repository().created_by() == "alice");
 
   auto history = v1::HistoryService::NewStub(env.channel);
   v1::SubmitRequest submit;

@@ -24,7 +24,7 @@ Repo MakeRepo(MigratedStore& db, const std::string& name = "repo") {
   Repo repo;
   db.Txn([&](MetadataTxn& txn) -> absl::Status {
     auto user = txn.GetUserByName("author");
-    if (!user.ok()) user = txn.CreateUser("author", false);
+    if (!user.ok()) user = txn.CreateUser("author", false, false);
     ASSIGN_OR_RETURN(UserRecord u, std::move(user));
     ASSIGN_OR_RETURN(RepositoryRecord r, txn.CreateRepository(name, u.id));
     RETURN_IF_ERROR(txn.PutTreeNodes({{Id(1), ""}}));
