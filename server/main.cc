@@ -15,12 +15,14 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "common/net/host_port.h"
 #include "server/core/access.h"
 #include "server/core/admin_service.h"
 #include "server/core/authenticator.h"
 #include "common/time/duration.h"
 #include "server/core/limits.h"
+#include "server/rpc/rpc_helper.h"
 #include "server/rpc/server.h"
 #include "server/rpc/tls.h"
 #include "server/store/blob/open_blob_store.h"
@@ -29,6 +31,7 @@
 
 namespace {
 
+using mlvc::server::rpc::LogLine;
 using mlvc::server::store::CheckSchema;
 using mlvc::server::store::BlobLocation;
 using mlvc::server::store::Migrate;
@@ -47,7 +50,7 @@ int Fail(const std::string& what, const absl::Status& status) {
     space = false;
     message += c;
   }
-  std::cerr << "mlvcd: " << what << ": " << message << std::endl;
+  LogLine(absl::StrCat("mlvcd: ", what, ": ", message));
   return 1;
 }
 
@@ -87,16 +90,14 @@ int RunServe(const std::string& db, const BlobLocation& blobs, const std::string
   const bool tls = !tls_flags.cert.empty();
   if (!tls && !LoopbackOnly(listen)) {
     if (!tls_flags.allow_plaintext) {
-      std::cerr << "mlvcd: refusing to serve plaintext on " << listen
-                << ", which is not a loopback address: give --tls-cert and --tls-key, or "
-                   "--allow-plaintext to accept that tokens and data cross the network "
-                   "unencrypted"
-                << std::endl;
+      LogLine(absl::StrCat("mlvcd: refusing to serve plaintext on ", listen,
+                           ", which is not a loopback address: give --tls-cert and --tls-key, "
+                           "or --allow-plaintext to accept that tokens and data cross the "
+                           "network unencrypted"));
       return 1;
     }
-    std::cerr << "mlvcd: warning: serving plaintext on " << listen
-              << " (--allow-plaintext): tokens and data cross the network unencrypted"
-              << std::endl;
+    LogLine(absl::StrCat("mlvcd: warning: serving plaintext on ", listen,
+                         " (--allow-plaintext): tokens and data cross the network unencrypted"));
   }
   // Declared before the server, so that it outlives it.
   std::unique_ptr<mlvc::server::rpc::TlsIdentity> identity;
@@ -122,27 +123,26 @@ int RunServe(const std::string& db, const BlobLocation& blobs, const std::string
   if (size_t colon = listen.rfind(':'); colon != std::string::npos) {
     shown = listen.substr(0, colon + 1) + std::to_string((*server)->port());
   }
-  std::cerr << "mlvcd listening on " << shown
-            << (tls ? " (TLS, certificate " + tls_flags.cert + ")" : " (plaintext)")
-            << std::endl;
+  LogLine(absl::StrCat("mlvcd listening on ", shown,
+                       tls ? " (TLS, certificate " + tls_flags.cert + ")" : " (plaintext)"));
 
   std::thread waiter([&signals, &server, &identity] {
     for (;;) {
       int received = 0;
       sigwait(&signals, &received);
       if (received != SIGHUP) {
-        std::cerr << "mlvcd: shutting down (signal " << received << ")" << std::endl;
+        LogLine(absl::StrCat("mlvcd: shutting down (signal ", received, ")"));
         (*server)->Shutdown();
         return;
       }
       if (identity == nullptr) {
-        std::cerr << "mlvcd: SIGHUP: nothing to reload (not serving TLS)" << std::endl;
+        LogLine("mlvcd: SIGHUP: nothing to reload (not serving TLS)");
         continue;
       }
       absl::Status reloaded = identity->Reload();
       if (reloaded.ok()) {
-        std::cerr << "mlvcd: reloaded the TLS certificate " << identity->cert_path()
-                  << "; new connections use it within a second" << std::endl;
+        LogLine(absl::StrCat("mlvcd: reloaded the TLS certificate ", identity->cert_path(),
+                             "; new connections use it within a second"));
       } else {
         Fail("TLS certificate not reloaded, still serving the previous one", reloaded);
       }
@@ -322,7 +322,7 @@ int main(int argc, char** argv) {
     if (*create_token) return RunCreateToken(db, user_name, token_label, token_expires);
     if (*grant) return RunGrant(db, user_name, grant_repo, grant_role);
   } catch (const std::exception& e) {
-    std::cerr << "mlvcd: " << e.what() << std::endl;
+    LogLine(absl::StrCat("mlvcd: ", e.what()));
     return 1;
   }
   return 2;

@@ -61,7 +61,7 @@ grpc::Status HandleClientStream(
     grpc::ServerReader<Request>* reader,
     const std::function<absl::Status(const core::Caller&, Request& first)>& body);
 
-// Logs one line to stderr (thread-safe, whole lines).
+// Logs one line to stderr with a single write, so lines never interleave or arrive in parts.
 void LogLine(std::string_view line);
 
 namespace internal {
