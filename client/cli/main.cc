@@ -6,6 +6,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <openssl/crypto.h>
 
 #include "google/protobuf/stubs/logging.h"
 
@@ -131,6 +132,9 @@ int main(int argc, char** argv) {
   // Protobuf's own log lines (a name that is not UTF-8 being serialized, say) are not
   // sentences for users: the server's answer to such a request is the error reported.
   google::protobuf::SetLogHandler(nullptr);
+  // A command that fails returns while transfer and gRPC threads may still be hashing or
+  // reading TLS records; OpenSSL's exit handler would free its state under them.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   try {
     return mlvc::client::cli::Run(argc, argv);
   } catch (const std::exception& e) {
