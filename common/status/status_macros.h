@@ -9,11 +9,15 @@
 #define MLVC_STATUS_CONCAT_(a, b) MLVC_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-// The do/while makes it one statement, safe after an unbraced if.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status mlvc_status_ = (expr);              \
-    if (!mlvc_status_.ok()) return mlvc_status_;       \
+// The do/while makes it one statement, safe after an unbraced if; the counter names each
+// use's variable apart, so a use inside a lambda inside another use shadows nothing.
+#define RETURN_IF_ERROR(expr) \
+  MLVC_RETURN_IF_ERROR_IMPL_(MLVC_STATUS_CONCAT_(mlvc_status_, __COUNTER__), expr)
+
+#define MLVC_RETURN_IF_ERROR_IMPL_(status, expr) \
+  do {                                           \
+    ::absl::Status status = (expr);              \
+    if (!status.ok()) return status;             \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, F());` evaluates F() (an absl::StatusOr<T>), returns its status
