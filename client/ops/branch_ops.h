@@ -1,5 +1,5 @@
 // Branches, labels, switching the working copy to another branch, and comparing two refs
-// on the server (issue 3). Thin over client/remote; names are checked locally first so a bad
+// on the server. Thin over client/remote; names are checked locally first so a bad
 // one never costs a round trip.
 // Requires: client/remote, client/wc. Used by: client/cli (branch, label, switch, diff, log).
 #pragma once

@@ -1,4 +1,4 @@
-// RepositoryService: creating and deleting branches, and labels (issue 3). Branches and labels
+// RepositoryService: creating and deleting branches, and labels. Branches and labels
 // share one namespace per repository; MetadataTxn::LockRefNames makes "neither table has the
 // name" and the insert one atomic step.
 #include <algorithm>

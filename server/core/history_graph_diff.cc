@@ -1,5 +1,5 @@
-// HistoryService: history through every parent (log --graph) and diffs with their text
-// (issue 3). Kept apart from history_service.cc, which holds the first-parent log and the
+// HistoryService: history through every parent (log --graph) and diffs with their
+// text. Kept apart from history_service.cc, which holds the first-parent log and the
 // file-level diff these build on.
 #include <algorithm>
 

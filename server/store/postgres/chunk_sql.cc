@@ -218,7 +218,7 @@ absl::StatusOr<ContentManifest> PgTxn::GetContentManifest(const std::string& con
   });
 }
 
-// ---- batched content forms (server/core chunked transfer, issue 4) ----
+// ---- batched content forms (server/core chunked transfer) ----
 
 absl::StatusOr<std::vector<ContentHead>> PgTxn::GetContentHeads(
     const std::vector<std::string>& content_ids) {

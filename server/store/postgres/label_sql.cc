@@ -1,5 +1,5 @@
-// Labels, the lock that keeps branch and label names apart, and history through every parent
-// (issue 3). Branch deletion lives with the other branch statements in repository_sql.cc.
+// Labels, the lock that keeps branch and label names apart, and history through every
+// parent. Branch deletion lives with the other branch statements in repository_sql.cc.
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
