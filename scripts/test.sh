@@ -76,6 +76,8 @@ run_build() {
   fi
   bash scripts/pg.sh stop "$root/$dir/test-pg"
   bash scripts/s3.sh stop "$root/$dir/test-s3"
+  # Throwaway servers' data: their disk is the next tree's.
+  rm -rf "$root/$dir/test-pg" "$root/$dir/test-s3"
   times+=("$dir test|$(( $(date +%s) - t0 ))")
 }
 

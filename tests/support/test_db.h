@@ -6,7 +6,8 @@
 
 namespace mlvc::testing {
 
-// Creates a new uniquely named database and returns its URI. Throws (failing the test)
+// Creates a new uniquely named database and returns its URI; it is dropped when this
+// process exits. Throws (failing the test)
 // when MLVC_TEST_DB is unset or the server cannot be reached: a missing server is a test
 // failure, never a skip.
 std::string FreshDatabaseUri();
