@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/net/host_port.h"
+#include "common/version/version.h"
 #include "server/core/access.h"
 #include "server/core/admin_service.h"
 #include "server/core/authenticator.h"
@@ -227,6 +228,11 @@ int main(int argc, char** argv) {
   ConfigureAllocator();
   CLI::App app{"mlvcd: the mlvc version-control server"};
   app.require_subcommand(1);
+  app.set_version_flag(
+      "--version",
+      absl::StrCat("mlvcd ", mlvc::kVersion, " (protocol ", mlvc::kProtocolVersion,
+                   "; answers mlvc of protocol ", mlvc::kOldestClientProtocol, " to ",
+                   mlvc::kProtocolVersion, ")"));
   std::string db;
 
   CLI::App* migrate = app.add_subcommand("migrate", "Apply database migrations (idempotent)");

@@ -13,6 +13,7 @@
 #include "client/cli/command.h"
 #include "client/cli/credentials.h"
 #include "client/cli/exit_codes.h"
+#include "common/version/version.h"
 
 namespace mlvc::client::cli {
 namespace {
@@ -66,6 +67,10 @@ int Run(int argc, char** argv) {
   CLI::App app(kDescription, "mlvc");
   app.require_subcommand(1);
   app.set_help_flag("-h,--help", "Print this help and exit");
+  app.set_version_flag("--version",
+                       std::string("mlvc ") + kVersion + " (protocol " +
+                           std::to_string(kProtocolVersion) + ")",
+                       "Print the release and the protocol it speaks, and exit");
   // Subcommands inherit the parent's settings at creation; the global footer is set last so
   // that each command keeps its own.
   Invocation invocation;

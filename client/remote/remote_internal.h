@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "client/remote/remote.h"
 #include "common/hash/sha256.h"
+#include "common/version/version.h"
 #include "mlvc/v1/admin.grpc.pb.h"
 #include "mlvc/v1/content.grpc.pb.h"
 #include "mlvc/v1/history.grpc.pb.h"
@@ -54,10 +55,12 @@ struct Remote::Impl {
   std::atomic<uint64_t> chunk_bytes_received{0};
   std::atomic<uint64_t> chunks_received{0};
 
-  // A context with the token and, when `deadline_seconds` > 0, a deadline.
+  // A context with the token, the client's protocol (the server refuses one it does not
+  // speak, in a sentence) and, when `deadline_seconds` > 0, a deadline.
   std::unique_ptr<grpc::ClientContext> Context(int deadline_seconds) const {
     auto context = std::make_unique<grpc::ClientContext>();
     if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+    context->AddMetadata(kProtocolMetadataKey, std::to_string(kProtocolVersion));
     if (deadline_seconds > 0) {
       context->set_deadline(std::chrono::system_clock::now() +
                             std::chrono::seconds(deadline_seconds));

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "absl/strings/match.h"
+#include "common/version/version.h"
 #include "server/core/audit.h"
 #include "server/core/authorization_table.h"
 
@@ -36,6 +37,17 @@ absl::StatusOr<std::string_view> BearerToken(const grpc::ServerContext& context)
     return absl::UnauthenticatedError("malformed authorization metadata: expected 'Bearer TOKEN'");
   }
   return value.substr(kBearer.size());
+}
+
+// The client's protocol, where the call names one (kProtocolMetadataKey). A call that names
+// none (grpcurl, a script) is served: nothing says it expects another protocol.
+absl::Status CheckProtocol(const grpc::ServerContext& context,
+                           const common::ServerProtocols& protocols) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(kProtocolMetadataKey);
+  if (it == metadata.end()) return absl::OkStatus();
+  return common::CheckClientProtocol(std::string_view(it->second.data(), it->second.size()),
+                                     protocols);
 }
 
 bool IsServerSideFailure(absl::StatusCode code) {
@@ -139,6 +151,10 @@ grpc::Status Handle(grpc::ServerContext* context, Edge& edge, const std::string&
   bool mutation = false;
   bool audit_refusal = true;
   try {
+    // Before anything else: an answer in a protocol the client does not speak would be
+    // misread, a refusal in one sentence is not.
+    absl::Status spoken = CheckProtocol(*context, edge.protocols);
+    if (!spoken.ok()) return ToGrpcStatus(spoken);
     if (rule == nullptr) {
       // Fail closed: a method the table does not know is refused, loudly.
       LogLine(absl::StrCat(method, ": no authorization rule; refused"));

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/grpcpp.h"
+#include "common/version/protocol.h"
 #include "server/core/access.h"
 #include "server/core/limits.h"
 #include "server/core/types.h"
@@ -35,6 +36,7 @@ struct Edge {
   core::RateLimiter& rate;
   core::UploadSlots& uploads;
   store::MetadataStore& metadata;  // for the audit rows of refused mutations
+  common::ServerProtocols protocols;  // the client protocols answered (CheckProtocol)
 };
 
 // "mlvc.v1.HistoryService/Submit": the name the authorization table knows a method by.

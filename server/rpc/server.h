@@ -9,6 +9,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/version/protocol.h"
+#include "common/version/version.h"
 #include "grpcpp/grpcpp.h"
 #include "server/core/access.h"
 #include "server/core/admin_service.h"
@@ -38,6 +40,9 @@ struct ServerOptions {
   core::LimitOptions limits;
   // The certificate and key of the port; null serves plaintext. Must outlive the server.
   TlsIdentity* tls = nullptr;
+  // The release and the client protocols answered: this build's (tests name others).
+  common::ServerProtocols protocols{
+      .release = kVersion, .oldest = kOldestClientProtocol, .newest = kProtocolVersion};
 };
 
 class RepositoryServiceImpl;

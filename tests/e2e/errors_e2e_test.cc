@@ -1,5 +1,6 @@
 // End to end: every refusal the contract promises, with its exit code and a one-sentence
-// `mlvc: ...` message, and proof that a refused request changed nothing. Also `mlvc help`.
+// `mlvc: ...` message, and proof that a refused request changed nothing. Also `mlvc help`
+// and both binaries' --version.
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <string>
 
+#include "common/version/version.h"
 #include "nlohmann/json.hpp"
 #include "tests/e2e/e2e_macros.h"
 #include "tests/e2e/support/mlvc_client.h"
@@ -171,6 +173,21 @@ TEST_CASE("mlvc help explains the commands and the exit codes", "[e2e]") {
   CHECK_THAT(commit.out, Contains("-m"));
   auto flag = MLVC_OK(user, user.home(), "commit", "--help");
   CHECK_THAT(flag.out, Contains("-m"));
+}
+
+TEST_CASE("mlvc --version and mlvcd --version print the release and the protocol", "[e2e]") {
+  MlvcClient user("");
+  const std::string protocol = std::to_string(kProtocolVersion);
+  auto client = MLVC_OK(user, user.home(), "--version");
+  CHECK(client.out == std::string("mlvc ") + kVersion + " (protocol " + protocol + ")\n");
+  ProcessOptions options;
+  options.cwd = user.home();
+  ProcessResult server = RunProcess({BinaryFromEnv("MLVCD_BIN"), "--version"}, options);
+  INFO(server.Describe());
+  CHECK(server.exit_code == 0);
+  CHECK(server.out == std::string("mlvcd ") + kVersion + " (protocol " + protocol +
+                          "; answers mlvc of protocol " + std::to_string(kOldestClientProtocol) +
+                          " to " + protocol + ")\n");
 }
 
 }  // namespace

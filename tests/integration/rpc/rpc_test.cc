@@ -2,7 +2,9 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "client/remote/remote.h"
 #include "common/hash/sha256.h"
+#include "common/version/version.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "mlvc/v1/content.grpc.pb.h"
@@ -40,6 +42,66 @@ struct Env : testing::RpcTestServer {
 
 bool ServerSideCode(grpc::StatusCode code) {
   return code == grpc::StatusCode::UNKNOWN || code == grpc::StatusCode::INTERNAL;
+}
+
+TEST_CASE("a call in a protocol the server does not answer is refused in one sentence",
+          "[postgres][rpc]") {
+  Env env;
+  auto repos = v1::RepositoryService::NewStub(env.channel);
+  auto content = v1::ContentService::NewStub(env.channel);
+  // `protocol` in the call's metadata (none when empty); the ListRepositories status.
+  auto list = [&](const std::string& bearer, const std::string& protocol) {
+    auto ctx = env.Context(bearer);
+    if (!protocol.empty()) ctx->AddMetadata(kProtocolMetadataKey, protocol);
+    v1::ListRepositoriesResponse response;
+    return repos->ListRepositories(ctx.get(), {}, &response);
+  };
+  const std::string bearer = "Bearer " + env.admin_token;
+  CHECK(list(bearer, std::to_string(kProtocolVersion)).ok());
+  CHECK(list(bearer, "").ok());  // a script's call, naming no protocol
+
+  grpc::Status newer = list(bearer, std::to_string(kProtocolVersion + 1));
+  CHECK(newer.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK_THAT(newer.error_message(), Catch::Matchers::Contains("upgrade the server"));
+  CHECK_THAT(newer.error_message(), Catch::Matchers::Contains(std::string("mlvcd ") + kVersion));
+  // Answered before the token is looked at, and on streams before their first message.
+  CHECK(list("", std::to_string(kProtocolVersion + 1)).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+  auto ctx = env.Context(bearer);
+  ctx->AddMetadata(kProtocolMetadataKey, std::to_string(kProtocolVersion + 1));
+  v1::UploadResponse uploaded;
+  auto writer = content->Upload(ctx.get(), &uploaded);
+  writer->WritesDone();
+  CHECK(writer->Finish().error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+
+  CHECK(list(bearer, "one").error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(env.StillServing());
+}
+
+TEST_CASE("mlvc's own calls name its protocol: a server of another one refuses them",
+          "[postgres][rpc]") {
+  using Catch::Matchers::Contains;
+  // A server that answers only a protocol newer, then only one older, than this client's.
+  const int newer = kProtocolVersion + 1;
+  const int older = kProtocolVersion - 1;
+  for (const common::ServerProtocols& protocols :
+       {common::ServerProtocols{.release = "9.9.9", .oldest = newer, .newest = newer},
+        common::ServerProtocols{.release = "0.0.1", .oldest = older, .newest = older}}) {
+    ServerOptions options;
+    options.protocols = protocols;
+    testing::RpcTestServer env("alice", options);
+    auto remote = client::remote::Remote::Connect(
+        "127.0.0.1:" + std::to_string(env.server->port()), env.admin_token);
+    REQUIRE(remote.ok());
+    auto listed = (*remote)->ListRepositories();
+    INFO(listed.status().ToString());
+    CHECK(absl::IsFailedPrecondition(listed.status()));
+    const std::string message(listed.status().message());
+    CHECK_THAT(message, Contains("this mlvc speaks protocol " + std::to_string(kProtocolVersion)));
+    CHECK_THAT(message, Contains(protocols.newest > kProtocolVersion
+                                     ? "no longer answers: upgrade mlvc to 9.9.9"
+                                     : "upgrade the server, or use mlvc 0.0.1"));
+  }
 }
 
 TEST_CASE("every service needs a valid token", "[postgres][rpc]") {
