@@ -49,7 +49,8 @@ case "$cmd" in
       } | as_owner tee -a "$data/postgresql.conf" >/dev/null
     fi
     if ! as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-      as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null
+      # The port on the command line: a folder made earlier for another port serves this one.
+      as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -o "-p $port" -w -t 60 start >/dev/null
     fi
     psql_() { "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
     if [ "$(psql_ -c "SELECT 1 FROM pg_roles WHERE rolname='mlvc'")" != 1 ]; then
