@@ -1,5 +1,6 @@
 #include "server/store/postgres/migrator.h"
 
+#include <limits>
 #include <map>
 #include <pqxx/pqxx>
 #include <set>
@@ -60,7 +61,7 @@ absl::Status NewerThanBinary(const std::vector<int>& unknown) {
                    absl::StrJoin(unknown, ", "), "): it is newer than this binary"));
 }
 
-absl::Status MigrateLocked(pqxx::connection& conn) {
+absl::Status MigrateLocked(pqxx::connection& conn, int last_version) {
   {
     pqxx::nontransaction tx(conn);
     tx.exec(kCreateSchemaMigrations);
@@ -68,6 +69,7 @@ absl::Status MigrateLocked(pqxx::connection& conn) {
   const std::set<int> applied = AppliedVersions(conn);
   if (auto unknown = UnknownVersions(applied); !unknown.empty()) return NewerThanBinary(unknown);
   for (const auto& m : migrations::All()) {
+    if (m.version > last_version) break;
     if (applied.contains(m.version)) continue;
     internal::ErrorFlags flags;
     absl::Status s = internal::Guard(
@@ -91,6 +93,10 @@ absl::Status MigrateLocked(pqxx::connection& conn) {
 }  // namespace
 
 absl::Status Migrate(const std::string& uri) {
+  return MigrateThrough(uri, std::numeric_limits<int>::max());
+}
+
+absl::Status MigrateThrough(const std::string& uri, int last_version) {
   auto conn_or = Connect(uri);
   if (!conn_or.ok()) return conn_or.status();
   pqxx::connection& conn = **conn_or;
@@ -100,7 +106,7 @@ absl::Status Migrate(const std::string& uri) {
       pqxx::nontransaction tx(conn);
       tx.exec_params("SELECT pg_advisory_lock($1)", kMigrationLockKey);
     }
-    absl::Status status = MigrateLocked(conn);
+    absl::Status status = MigrateLocked(conn, last_version);
     // Closing the session would release the lock too; unlocking says so explicitly.
     pqxx::nontransaction tx(conn);
     tx.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);

@@ -18,6 +18,10 @@ namespace mlvc::server::store {
 // migration's SQL fails (that migration is rolled back; earlier ones stay applied).
 absl::Status Migrate(const std::string& uri);
 
+// Migrate, stopping after migration `last_version`: a database as the mlvcd of that schema
+// left it, for the tests that upgrade one holding data.
+absl::Status MigrateThrough(const std::string& uri, int last_version);
+
 // OK when the database holds exactly the embedded migrations. FAILED_PRECONDITION
 // "database is not migrated; run 'mlvcd migrate'" when some are missing, and
 // FAILED_PRECONDITION naming the unknown versions when the database is newer than this
