@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev postgresql libboost-dev libssl-dev libabsl-dev
   catch2 cmake ninja-build libcli11-dev nlohmann-json3-dev libzstd-dev ccache
-  python3-botocore openssl libyaml-cpp-dev clang libclang-rt-14-dev
+  python3-botocore openssl libyaml-cpp-dev clang libclang-rt-14-dev systemd
 )
 
 missing=()
