@@ -42,7 +42,7 @@ void RegisterMergeCommand(CLI::App& app, Invocation& invocation);
 void RegisterResolveCommand(CLI::App& app, Invocation& invocation);  // lock unlock locks lockable
 // release create|list|show, deploy, deployments, rollback, watch (release_cmd.cc)
 void RegisterReleaseCommands(CLI::App& app, Invocation& invocation);
-// The ML record (issue 5): run record|show, runs; push-model; params, metrics, regressions,
+// The ML record: run record|show, runs; push-model; params, metrics, regressions,
 // lineage, since-training, env diff, explain; review approve; policy set|show|check.
 void RegisterRunCommands(CLI::App& app, Invocation& invocation);
 void RegisterPushModelCommand(CLI::App& app, Invocation& invocation);

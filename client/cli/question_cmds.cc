@@ -1,4 +1,4 @@
-// The questions asked of a model, one command each (issue 5): `params`, `params diff`,
+// The questions asked of a model, one command each: `params`, `params diff`,
 // `metrics`, `metrics diff`, `metrics history`, `regressions`, `lineage`, `since-training`,
 // `env diff`, `explain`. Read-only; inside a working copy (default ref: its branch) or with
 // --repo. JSON shapes are in record_render.h and each command's --help.

@@ -1,4 +1,4 @@
-// The ML record from the client (issue 5): recording runs, pushing a model with its run in
+// The ML record from the client: recording runs, pushing a model with its run in
 // one transaction, and the questions asked of a model (params, metrics, lineage, what changed
 // since training, environment differences, regressions), reviews and branch policies.
 // The pure parts (argument parsing into a RunSpec, metric and param comparisons, policy rule

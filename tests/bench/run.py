@@ -8,7 +8,7 @@ machine, it starts private servers under a temporary folder, all on 127.0.0.1 an
     `mlvc` client with HOME in the temporary folder,
   - svnserve (anon-access = write) on a scratch repository,
   - git daemon (receive-pack enabled) on a bare repository,
-and measures each case of issue 4's table for mlvc and its peer, plus `openssl speed -evp
+and measures each case of the benchmark table for mlvc and its peer, plus `openssl speed -evp
 sha256` and a plain `cp` of the big file as physical references. It prints a table and writes
 JSON. Every server is stopped at the end, also on error or Ctrl-C; every command has a timeout.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark of mlvc against Subversion, git and the machine's limits (issue 4).
+# Side-by-side benchmark of mlvc against Subversion, git and the machine's limits.
 #
 #   tests/bench/run.sh [--quick|--full] [--json FILE] [--build-dir DIR] [--repeat N] [--keep]
 #

@@ -1,5 +1,5 @@
 // End to end through the real binaries: branches, switch, labels, checkout at a label, diff
-// between two versions, and their refusals (issue 3).
+// between two versions, and their refusals.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

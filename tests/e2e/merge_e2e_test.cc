@@ -1,5 +1,5 @@
 // End to end through the real binaries: update with conflicting local edits, resolve, merge
-// (server-side and in a working copy), and issue 3's seed workflow: experiment branches
+// (server-side and in a working copy), and the branching workflow: experiment branches
 // merged into an integration branch, a conflict resolved in a working copy, integration
 // merged into main, a label, and a checkout of that label.
 #include <catch2/catch.hpp>

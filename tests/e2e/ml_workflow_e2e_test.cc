@@ -1,4 +1,4 @@
-// End to end through the real binaries: issue 5's whole workflow, as a team and its CI would
+// End to end through the real binaries: the whole ML workflow, as a team and its CI would
 // run it, then every question's command asked of the record it left.
 //
 //   imagenet-mini   a dataset repository (train.csv)

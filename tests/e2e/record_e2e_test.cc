@@ -1,4 +1,4 @@
-// End to end through the real binaries: the ML record's client commands (issue 5) — run
+// End to end through the real binaries: the ML record's client commands — run
 // record, runs, run show, push-model (in a working copy and with --repo), params, metrics,
 // metrics diff, metrics history, regressions, lineage, since-training, env diff, explain,
 // review approve, policy set/show/check — their --json shapes, and the user errors: bad

@@ -1,5 +1,5 @@
 // End to end through the real binaries: releases, deployments, rollback, environments as
-// refs, and `mlvc watch` across two mlvcd replicas and a server shutdown (issue 5).
+// refs, and `mlvc watch` across two mlvcd replicas and a server shutdown.
 #include <signal.h>
 
 #include <catch2/catch.hpp>

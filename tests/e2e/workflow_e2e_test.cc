@@ -1,5 +1,5 @@
 // End to end through the real binaries: a real mlvcd (fresh database, own blob folder, free
-// port) and the real mlvc, each user with its own HOME. Covers issue 2's user-visible
+// port) and the real mlvc, each user with its own HOME. Covers the basic user-visible
 // promises: a big commit arrives byte-identical in a second working copy, a stale commit is
 // refused without losing the local edit, sparse checkouts stay sparse.
 #include <catch2/catch.hpp>
@@ -137,7 +137,7 @@ TEST_CASE("a commit from a stale base is refused and the local edit stays", "[e2
   CHECK(ReadFile(b + "/params.yaml") == "lr: 0.2  # bob\n");
   CHECK_THAT(MLVC_OK(bob_login, b, "status").out, Contains("M params.yaml"));
 
-  // Update merges three-way (issue 3): both changed the one line, so it conflicts, and
+  // Update merges three-way: both changed the one line, so it conflicts, and
   // bob's edit is kept (between the markers and whole in params.yaml.mine).
   auto update = MLVC_OK(bob_login, b, "update");
   CHECK_THAT(update.out, Contains("C params.yaml"));

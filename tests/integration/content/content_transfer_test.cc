@@ -1,4 +1,4 @@
-// The chunked transfer of issue 4, server side, through the gRPC layer (and server/core where
+// The chunked transfer, server side, through the gRPC layer (and server/core where
 // a broken stream must be simulated exactly): FindMissingChunks, UploadChunks, CommitContents,
 // GetManifests, ReadChunks, and the whole-content Upload/Download over packs. Runs on the
 // filesystem blob store and, registered again with MLVC_TEST_BLOBS=s3, on s3rver.

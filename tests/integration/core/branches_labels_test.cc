@@ -1,4 +1,4 @@
-// Branches, labels, history through merges and diffs with text (issue 3), on a real migrated
+// Branches, labels, history through merges and diffs with text, on a real migrated
 // Postgres and a filesystem blob store.
 #include <catch2/catch.hpp>
 #include <map>

@@ -1,4 +1,4 @@
-// ReleaseService and EventHub (issue 5: releases, deployments, rollback, Watch) on a real
+// ReleaseService and EventHub (releases, deployments, rollback, Watch) on a real
 // migrated Postgres.
 #include <catch2/catch.hpp>
 #include <atomic>
